@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT
+ * See LICENSE file for copyright and license details.
+ * The payload's start: its own process group or session, the terminal, the
+ * signal state pidone was started with, LISTEN_PID, exec. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "pidone.h"
+
+extern char **environ;
+
+/* The environ slot that says LISTEN_PID=pid, if any: socket activation
+ * handed its sockets to that process, and must now mean the payload. */
+char **
+listen_pid_slot(pid_t pid)
+{
+	char **e;
+	const char *v;
+	long n;
+
+	for (e = environ; e && *e; e++) {
+		if (strncmp(*e, "LISTEN_PID=", 11))
+			continue;
+		for (n = 0, v = *e + 11; *v >= '0' && *v <= '9' && n < 1L << 32;
+		    v++)
+			n = n * 10 + (*v - '0');
+		if (!*v && v != *e + 11 && n == pid)
+			return e;
+	}
+	return NULL;
+}
+
+/* In the vfork child: it shares pidone's memory until exec, so it only
+ * resets state, execs, and _exits; it never returns. */
+static NORETURN void
+exec_payload(const struct state *st, char **slot)
+{
+	const struct config *cfg = st->cfg;
+	char entry[32];
+	pid_t pg = getpgrp();
+	int e;
+
+	if (cfg->setsid) {
+		setsid();
+		if (ioctl(STDIN_FILENO, TIOCSCTTY, 0) < 0 && errno != ENOTTY)
+			say(L_DEBUG, "ioctl TIOCSCTTY: %s; the payload has no "
+			    "controlling terminal", strerror(errno));
+	} else {
+		setpgid(0, 0);
+		/* Take the terminal only if pidone's group had it: from a
+		 * background job that would steal it from the shell. */
+		if (tcgetpgrp(STDIN_FILENO) == pg)
+			tcsetpgrp(STDIN_FILENO, getpid());
+	}
+	if (slot) {
+		fmt(entry, sizeof entry, "LISTEN_PID=%d", (int)getpid());
+		*slot = entry;
+	}
+	sigprocmask(SIG_SETMASK, &st->orig_mask, NULL);
+	execvp(cfg->argv[0], cfg->argv);
+	e = errno;
+	say(L_ERROR, "exec %s: %s", cfg->argv[0], strerror(e));
+	_exit(cfg->exec_status ? cfg->exec_status :
+	    e == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
+}
+
+/* setsid mode: the payload's new session needs the terminal free. */
+static void
+give_up_tty(struct state *st)
+{
+	sigset_t pending;
+
+	if (ioctl(STDIN_FILENO, TIOCNOTTY) < 0)
+		return;
+	/* When pidone leads the session, the kernel now sends SIGHUP and
+	 * SIGCONT to the terminal's foreground group, maybe pidone's own:
+	 * note them, so the loop drops exactly those. */
+	if (sigpending(&pending) == 0) {
+		if (sigismember(&pending, SIGHUP))
+			st->tty_signals |= 1U << SIGHUP;
+		if (sigismember(&pending, SIGCONT))
+			st->tty_signals |= 1U << SIGCONT;
+	}
+}
+
+/* Start the payload; until it exists, a failure is pidone's (125). */
+pid_t
+spawn_payload(struct state *st)
+{
+	char **slot = listen_pid_slot(st->self);
+	char *saved = slot ? *slot : NULL;
+	pid_t pid;
+
+	if (st->cfg->setsid)
+		give_up_tty(st);
+	/* vfork rather than fork: nothing of pidone is copied, and pidone
+	 * resumes once the payload has exec'd or failed to. */
+	pid = vfork();
+	if (pid == 0)
+		exec_payload(st, slot);
+	if (slot)
+		*slot = saved;
+	if (pid < 0)
+		die(EXIT_OWN, "fork for %s: %s", st->cfg->argv[0],
+		    strerror(errno));
+	st->pgid = pid;
+	say(L_INFO, "started %s as pid %d", st->cfg->argv[0], (int)pid);
+	return pid;
+}

@@ -58,7 +58,6 @@ struct state {
 	int pidfd;		/* of the payload, when the kernel gave one */
 	pid_t pgid;		/* the payload's process group */
 	int status;		/* exit code once the payload is gone, else -1 */
-	unsigned tty_signals;	/* kernel SIGHUP/SIGCONT to drop, as bits */
 	bool children;		/* the last reap saw children left */
 	bool relay;
 	enum { RUNNING, DRAIN_TERM, DRAIN_KILL, DONE } phase;

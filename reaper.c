@@ -31,7 +31,8 @@ reaped(struct state *st, pid_t pid, int ws)
 	if (pid == st->payload) {
 		st->status = exit_code(st->relay ? NULL : st->cfg, ws);
 		st->payload = 0;
-		say(L_INFO, "payload %d gone, status %d", (int)pid, st->status);
+		say(L_INFO, "%s %d gone, status %d", st->relay ?
+		    "namespace init" : "payload", (int)pid, st->status);
 	} else if (st->cfg->warn_reap && WIFSIGNALED(ws)) {
 		say(L_WARNING, "reaped orphan %d (signal %s)", (int)pid,
 		    sig_name(WTERMSIG(ws)));

@@ -103,17 +103,13 @@ signals_forward(struct state *st, const siginfo_t *si)
 	pid_t target;
 	int r;
 
-	/* A SIGPIPE or SIGTTOU that pidone's own write raised is its own
-	 * business, not the payload's. */
+	/* Signals pidone raised itself are not the payload's business: a
+	 * SIGPIPE from its own write, the SIGHUP and SIGCONT the kernel sends
+	 * in its name when it gives up the TTY (forwarding those killed
+	 * shells at start). */
 	if (si->si_code == SI_USER && si->si_pid == st->self) {
 		say(L_DEBUG, "not forwarding SIG%s that pidone raised itself",
 		    sig_name(sig));
-		return;
-	}
-	/* Giving up the TTY made the kernel send these; they are not news for
-	 * the payload (forwarding them killed shells at start). */
-	if (si->si_code == SI_KERNEL && (st->tty_signals & (1U << sig))) {
-		st->tty_signals &= ~(1U << sig);
 		return;
 	}
 	if (!st->payload) {

@@ -69,25 +69,6 @@ exec_payload(const struct state *st, char **slot)
 	    e == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
 }
 
-/* setsid mode: the payload's new session needs the terminal free. */
-static void
-give_up_tty(struct state *st)
-{
-	sigset_t pending;
-
-	if (ioctl(STDIN_FILENO, TIOCNOTTY) < 0)
-		return;
-	/* When pidone leads the session, the kernel now sends SIGHUP and
-	 * SIGCONT to the terminal's foreground group, maybe pidone's own:
-	 * note them, so the loop drops exactly those. */
-	if (sigpending(&pending) == 0) {
-		if (sigismember(&pending, SIGHUP))
-			st->tty_signals |= 1U << SIGHUP;
-		if (sigismember(&pending, SIGCONT))
-			st->tty_signals |= 1U << SIGCONT;
-	}
-}
-
 /* Start the payload; until it exists, a failure is pidone's (125). */
 pid_t
 spawn_payload(struct state *st)
@@ -96,8 +77,12 @@ spawn_payload(struct state *st)
 	char *saved = slot ? *slot : NULL;
 	pid_t pid;
 
+	/* setsid mode: the payload's new session needs the terminal free.
+	 * If pidone led the session, the kernel now sends SIGHUP and SIGCONT
+	 * to the terminal's foreground group, in pidone's name: the loop
+	 * drops them as signals pidone raised itself. */
 	if (st->cfg->setsid)
-		give_up_tty(st);
+		ioctl(STDIN_FILENO, TIOCNOTTY);
 	/* vfork rather than fork: nothing of pidone is copied, and pidone
 	 * resumes once the payload has exec'd or failed to. */
 	pid = vfork();

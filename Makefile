@@ -39,8 +39,13 @@ ALL_CFLAGS = -std=c99 $(WARN) $(HARDEN) $(TINY) $(CFLAGS) $(CPPFLAGS) \
 SRC = init.c signals.c spawn.c reaper.c ns.c
 HELPERS = $(patsubst %.c,%,$(wildcard tests/helpers/*.c))
 
-pidone: $(SRC) pidone.h Makefile
-	$(CC) $(ALL_CFLAGS) $(LINK) $(LDFLAGS) -o $@ $(SRC)
+# A change of compiler or flags (SANITIZE=1 and back) rebuilds.
+BUILD = $(CC) $(ALL_CFLAGS) $(LINK) $(LDFLAGS)
+.build: FORCE
+	@echo '$(BUILD)' | cmp -s - $@ || echo '$(BUILD)' > $@
+
+pidone: $(SRC) pidone.h .build
+	$(BUILD) -o $@ $(SRC)
 
 tests/helpers/%: tests/helpers/%.c
 	$(CC) -std=gnu99 -O2 -Wall -Wextra -Werror $(LINK) $(LDFLAGS) -o $@ $<
@@ -69,6 +74,7 @@ install-compat: install
 	for n in $(COMPAT); do ln -sf $(PREFIX)/bin/pidone $(DESTDIR)$(COMPATDIR)/$$n; done
 
 clean:
-	rm -f pidone $(HELPERS)
+	rm -f pidone .build $(HELPERS)
 
-.PHONY: helpers check bench stress fuzz size lint install install-compat clean
+FORCE:
+.PHONY: FORCE helpers check bench stress fuzz size lint install install-compat clean

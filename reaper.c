@@ -103,7 +103,7 @@ drain_start(struct state *st)
 	}
 	if (cfg->term_group_on_exit && st->pgid > 0)
 		kill(-st->pgid, SIGTERM);
-	if (cfg->grace_ms == 0 || (!st->children && getpid() != 1) ||
+	if (cfg->grace_ms == 0 || (!st->children && st->self != 1) ||
 	    !signal_rest(st, SIGTERM)) {
 		st->phase = DONE;
 		return;

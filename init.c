@@ -615,7 +615,7 @@ dispatch(struct state *st, const siginfo_t *si)
 			drain_kill(st);
 			break;
 		}
-		if (st->cfg->pause) {
+		if (st->cfg->pause && !st->relay) {
 			st->status = 0;
 			drain_start(st);
 			break;

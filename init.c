@@ -647,7 +647,7 @@ main(int argc, char **argv)
 	st.pidfd = -1;
 	/* Signals stay pending from here on: nothing sent before the payload
 	 * exists, nor its own early SIGCHLD, can be lost. */
-	signals_block(&st.orig_mask);
+	signals_block(&st);
 	st.self = gettid();	/* == getpid() in the only thread, no syscall */
 	if (cfg.pdeathsig && prctl(PR_SET_PDEATHSIG, cfg.pdeathsig) < 0)
 		say(L_WARNING, "prctl PR_SET_PDEATHSIG: %s", strerror(errno));

@@ -59,6 +59,7 @@ struct state {
 	pid_t pgid;		/* the payload's process group */
 	int status;		/* exit code once the payload is gone, else -1 */
 	bool children;		/* the last reap saw children left */
+	bool chld_ignored;	/* pidone was started with SIGCHLD ignored */
 	bool relay;
 	enum { RUNNING, DRAIN_TERM, DRAIN_KILL, DONE } phase;
 	long long deadline_ns;	/* CLOCK_MONOTONIC, only in DRAIN_TERM */
@@ -82,7 +83,8 @@ NORETURN void die(int status, const char *fmt, ...) PRINTF(2, 3);
 void close_fds(int keep);
 
 /* signals.c */
-void signals_block(sigset_t *orig);
+void signals_block(struct state *st);
+void signals_setmask(const sigset_t *set, sigset_t *old);
 int signals_wait(struct state *st, siginfo_t *si);
 void signals_forward(struct state *st, const siginfo_t *si);
 int sig_parse(const char *s);

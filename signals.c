@@ -28,7 +28,9 @@ static const char *const names[] = {
 };
 
 /* Every signal but the ones the kernel raises for pidone's own faults: those
- * it force-delivers anyway, and a blocked one would only hide a crash. */
+ * it force-delivers anyway, and a blocked one would only hide a crash.
+ * Built by hand: musl's sigfillset leaves out 32-34, which it keeps for
+ * its threads, and pidone must catch those too. */
 static void
 wait_set(sigset_t *set)
 {
@@ -37,18 +39,35 @@ wait_set(sigset_t *set)
 	};
 	unsigned i;
 
-	sigfillset(set);
+	memset(set, 0xff, sizeof *set);
 	for (i = 0; i < sizeof faults / sizeof *faults; i++)
 		sigdelset(set, faults[i]);
 }
 
+/* The raw call: musl's sigprocmask hides 32-34 from the old mask, and the
+ * payload must get back exactly the mask pidone got. */
 void
-signals_block(sigset_t *orig)
+signals_setmask(const sigset_t *set, sigset_t *old)
 {
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, set, old, (NSIG - 1) / 8);
+}
+
+/* Block everything pidone waits for, keeping the mask it got for the
+ * payload.  An inherited SIG_IGN of SIGCHLD would have the kernel reap
+ * pidone's children before it sees their status: pidone takes the default
+ * for itself and gives the payload the SIG_IGN back. */
+void
+signals_block(struct state *st)
+{
+	struct sigaction dfl, old;
 	sigset_t set;
 
 	wait_set(&set);
-	sigprocmask(SIG_SETMASK, &set, orig);
+	signals_setmask(&set, &st->orig_mask);
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	st->chld_ignored = sigaction(SIGCHLD, &dfl, &old) == 0 &&
+	    old.sa_handler == SIG_IGN;
 }
 
 /* The drain's clock.  A plain syscall: it runs once or twice per drain,

@@ -61,7 +61,9 @@ exec_payload(const struct state *st, char **slot)
 		fmt(entry, sizeof entry, "LISTEN_PID=%d", (int)getpid());
 		*slot = entry;
 	}
-	sigprocmask(SIG_SETMASK, &st->orig_mask, NULL);
+	if (st->chld_ignored)
+		signal(SIGCHLD, SIG_IGN);
+	signals_setmask(&st->orig_mask, NULL);
 	execvp(cfg->argv[0], cfg->argv);
 	e = errno;
 	say(L_ERROR, "exec %s: %s", cfg->argv[0], strerror(e));

@@ -649,6 +649,7 @@ main(int argc, char **argv)
 	 * exists, nor its own early SIGCHLD, can be lost. */
 	signals_block(&st);
 	st.self = gettid();	/* == getpid() in the only thread, no syscall */
+	st.listen_pid = st.self; /* whom socket activation addressed */
 	if (cfg.pdeathsig && prctl(PR_SET_PDEATHSIG, cfg.pdeathsig) < 0)
 		say(L_WARNING, "prctl PR_SET_PDEATHSIG: %s", strerror(errno));
 

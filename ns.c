@@ -112,11 +112,9 @@ write_maps(pid_t pid, uid_t uid, gid_t gid)
 /* The clone's child: wait for its maps, tie its life to the relay's, and
  * give the namespace its own /proc.  It then goes on as the init. */
 static void
-init_side(const struct config *cfg, pid_t relay, int parent, int sync[2])
+init_side(const struct config *cfg, int parent, int sync[2])
 {
-	static char listen_pid[] = "LISTEN_PID=1";
 	struct pollfd pfd = { .fd = parent, .events = POLLIN };
-	char **slot;
 	char c;
 
 	if (sync[0] >= 0) {
@@ -133,8 +131,6 @@ init_side(const struct config *cfg, pid_t relay, int parent, int sync[2])
 			_exit(EXIT_OWN);
 		close(parent);
 	}
-	if ((slot = listen_pid_slot(relay)))
-		*slot = listen_pid;
 	procfs_prepare(cfg, true, true);
 }
 
@@ -187,7 +183,7 @@ ns_clone(const struct config *cfg, int *pidfd)
 		die(EXIT_OWN, "clone into a new PID namespace: %s%s",
 		    strerror(errno), clone_hint(errno));
 	if (pid == 0) {
-		init_side(cfg, relay, parent, sync);
+		init_side(cfg, parent, sync);
 		return 0;
 	}
 	if (parent >= 0)

@@ -54,6 +54,7 @@ struct state {
 	const struct config *cfg;
 	sigset_t orig_mask;	/* the mask pidone was started with */
 	pid_t self;
+	pid_t listen_pid;	/* LISTEN_PID naming this means the payload */
 	pid_t payload;		/* 0 before spawn and once reaped */
 	int pidfd;		/* of the payload, when the kernel gave one */
 	pid_t pgid;		/* the payload's process group */
@@ -93,7 +94,6 @@ const char *sig_name(int sig);
 
 /* spawn.c */
 pid_t spawn_payload(struct state *st);
-char **listen_pid_slot(pid_t pid);
 
 /* reaper.c */
 void reap(struct state *st);

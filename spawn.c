@@ -16,7 +16,7 @@ extern char **environ;
 
 /* The environ slot that says LISTEN_PID=pid, if any: socket activation
  * handed its sockets to that process, and must now mean the payload. */
-char **
+static char **
 listen_pid_slot(pid_t pid)
 {
 	char **e;
@@ -75,8 +75,9 @@ exec_payload(const struct state *st, char **slot)
 pid_t
 spawn_payload(struct state *st)
 {
-	char **slot = listen_pid_slot(st->self);
-	char *saved = slot ? *slot : NULL;
+	/* volatile: vfork returns twice into this frame. */
+	char **volatile slot = listen_pid_slot(st->listen_pid);
+	char *volatile saved = slot ? *slot : NULL;
 	pid_t pid;
 
 	/* setsid mode: the payload's new session needs the terminal free.

@@ -27,7 +27,7 @@ wait_until() {
 
 # wait_for_line FILE TEXT [SECONDS]: wait until FILE has a line equal to TEXT.
 wait_for_line() {
-	wait_until "${3:-10}" grep -qxF -- "$2" "$1"
+	wait_until "${3:-10}" grep -qsxF -- "$2" "$1"
 }
 
 # zombies: print "PID PPID" of every zombie this /proc shows.
@@ -57,4 +57,226 @@ run_pidone() {
 	else
 		"$PIDONE" "$@"
 	fi
+}
+
+# ---------------------------------------------------------------------------
+# Mode runners.  Every run goes through tests/helpers/core_guard: a hard
+# deadline (a hung pidone fails the case instead of hanging it: bats' own
+# timeout cannot interrupt a foreground command), a subreaper that reaps
+# nobody but its child meanwhile (orphans that pidone fails to adopt stay
+# visible as zombies below it), and a sweep that kills and reports whatever
+# is left once the child is gone.
+#
+# PIDONE_MODE=pid1: the command is PID 1 of a fresh PID namespace with its
+# own /proc; PIDONE_MODE=plain: it is an ordinary process.
+
+: "${GUARD_SECS:=20}"
+
+# mode_prefix: set MODE_PREFIX to what runs a command in the current mode.
+mode_prefix() {
+	if [ "${PIDONE_MODE:-pid1}" = pid1 ]; then
+		MODE_PREFIX=(unshare --pid --fork --mount-proc --kill-child --)
+	else
+		MODE_PREFIX=()
+	fi
+}
+
+# use_mode pid1|plain: select the mode for this case; skip pid1 where the
+# kernel or our privileges give no PID namespace.
+use_mode() {
+	PIDONE_MODE=$1
+	export PIDONE_MODE
+	if [ "$1" = pid1 ] && ! unshare --pid --fork --mount-proc true 2>/dev/null; then
+		skip "cannot create a PID namespace with its own /proc here"
+	fi
+	mode_prefix
+}
+
+# need_helper NAME...: fail clearly when a helper binary is not built.
+need_helper() {
+	local h
+	for h in "$@"; do
+		if [ ! -x "$HELPERS/$h" ]; then
+			echo "missing $HELPERS/$h: run make helpers" >&2
+			return 1
+		fi
+	done
+}
+
+# in_mode CMD...: run CMD (usually "$PIDONE" ...) in the current mode, in the
+# foreground, guarded; stdin is /dev/null.  Use with `run`.
+in_mode() {
+	mode_prefix
+	"$HELPERS/core_guard" "$GUARD_SECS" -- "${MODE_PREFIX[@]}" "$@" </dev/null 3>&-
+}
+
+# pidone_fg ARGS...: in_mode "$PIDONE" ARGS...
+pidone_fg() {
+	in_mode "$PIDONE" "$@"
+}
+
+# start_bg [-l] CMD...: start CMD guarded in the background, exactly as
+# given (no mode prefix); stdout to $OUT, stderr to $ERR, stdin from
+# ${STDIN:-/dev/null}.  Sets GUARD_PID.  -l: the guard lingers until all of
+# CMD's descendants are gone, not just CMD.
+start_bg() {
+	local linger=()
+	if [ "${1:-}" = -l ]; then
+		linger=(-l)
+		shift
+	fi
+	OUT=${OUT:-$BATS_TEST_TMPDIR/out}
+	ERR=${ERR:-$BATS_TEST_TMPDIR/err}
+	"$HELPERS/core_guard" "${linger[@]}" "$GUARD_SECS" -- "$@" \
+		<"${STDIN:-/dev/null}" >"$OUT" 2>"$ERR" 3>&- &
+	GUARD_PID=$!
+}
+
+# start_in_mode CMD...: start_bg with the mode prefix.
+start_in_mode() {
+	mode_prefix
+	start_bg "${MODE_PREFIX[@]}" "$@"
+}
+
+# start_pidone ARGS...: start_in_mode "$PIDONE" ARGS...
+start_pidone() {
+	start_in_mode "$PIDONE" "$@"
+}
+
+# wait_guard: wait for the background run to end (bounded by the guard's
+# deadline); sets status.  Prints what went to $ERR when it is not empty, so
+# a failing case shows it.
+wait_guard() {
+	status=0
+	wait "$GUARD_PID" || status=$?
+	GUARD_PID=
+	if [ -s "$ERR" ]; then
+		echo "--- stderr of the run:"
+		head -n 30 "$ERR"
+		if [ "$(wc -l <"$ERR")" -gt 30 ]; then
+			echo "... ($(wc -l <"$ERR") lines)"
+		fi
+	fi
+}
+
+# children PID: the children of PID, one per line (zombies included).
+children() {
+	local f c all=()
+	for f in /proc/"$1"/task/*/children; do
+		c=()
+		read -r -a c 2>/dev/null <"$f" || true
+		all+=("${c[@]}")
+	done
+	[ ${#all[@]} -eq 0 ] || printf '%s\n' "${all[@]}"
+}
+
+# descendants_into PID: set the array DESC to every descendant of PID,
+# breadth first (bounded; no subshell per process, so it stays fast with
+# hundreds of them).
+descendants_into() {
+	local queue=("$1") i=0 f c
+	DESC=()
+	while [ $i -lt ${#queue[@]} ] && [ $i -lt 5000 ]; do
+		for f in /proc/"${queue[i]}"/task/*/children; do
+			c=()
+			read -r -a c 2>/dev/null <"$f" || true
+			queue+=("${c[@]}")
+			DESC+=("${c[@]}")
+		done
+		i=$((i + 1))
+	done
+}
+
+# descendants PID: every descendant of PID, one per line.
+descendants() {
+	descendants_into "$1"
+	[ ${#DESC[@]} -eq 0 ] || printf '%s\n' "${DESC[@]}"
+}
+
+# proc_field PID N: field N of /proc/PID/stat (3 = state, 4 = ppid,
+# 5 = pgrp, 6 = session, 7 = tty_nr, 8 = tpgid), safe against spaces and
+# parentheses in the command name.
+proc_field() {
+	local s f
+	read -r s 2>/dev/null <"/proc/$1/stat" || return 1
+	s=${s##*) }
+	read -r -a f <<<"$s"
+	[ "$2" -ge 3 ] || return 1
+	echo "${f[$2 - 3]}"
+}
+
+# zombies_under PID: the zombies among PID's descendants, "PID PPID" each.
+zombies_under() {
+	local p s f
+	descendants_into "$1"
+	for p in "${DESC[@]}"; do
+		read -r s 2>/dev/null <"/proc/$p/stat" || continue
+		s=${s##*) }
+		read -r -a f <<<"$s"
+		if [ "${f[0]}" = Z ]; then
+			echo "$p ${f[1]}"
+		fi
+	done
+}
+
+# no_zombies_under PID: true when PID has no zombie descendant.
+no_zombies_under() {
+	[ -z "$(zombies_under "$1")" ]
+}
+
+# find_pidone: set PIDONE_PID to the host pid of the pidone below GUARD_PID
+# (the shallowest process whose executable is $PIDONE, or $PIDONE_EXE when
+# PIDONE is a wrapper script that execs it); waits up to 10 s.
+find_pidone() {
+	local exe p
+	exe=$(readlink -f "${PIDONE_EXE:-$PIDONE}")
+	PIDONE_PID=
+	_find_pidone() {
+		descendants_into "$GUARD_PID"
+		for p in "${DESC[@]}"; do
+			if [ "$(readlink /proc/"$p"/exe 2>/dev/null)" = "$exe" ]; then
+				PIDONE_PID=$p
+				return 0
+			fi
+		done
+		return 1
+	}
+	wait_until 10 _find_pidone
+}
+
+# host_pid NSPID: the host pid of the descendant of GUARD_PID whose pid in
+# its own namespace is NSPID (the same number in plain mode).
+host_pid() {
+	local p ns
+	descendants_into "$GUARD_PID"
+	for p in "${DESC[@]}"; do
+		ns=$(sed -n 's/^NSpid:.*[[:space:]]\([0-9]*\)$/\1/p' /proc/"$p"/status 2>/dev/null)
+		if [ "$ns" = "$1" ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# kill_guarded: SIGKILL everything this case started in the background
+# (the guard and its descendants, never anything else).  For teardown.
+kill_guarded() {
+	local i
+	[ -n "${GUARD_PID:-}" ] || return 0
+	for ((i = 0; i < 50; i++)); do
+		descendants_into "$GUARD_PID"
+		[ ${#DESC[@]} -gt 0 ] || break
+		kill -KILL "${DESC[@]}" 2>/dev/null || true
+		sleep 0.02
+	done
+	kill -KILL "$GUARD_PID" 2>/dev/null || true
+	wait "$GUARD_PID" 2>/dev/null || true
+	GUARD_PID=
+}
+
+# fail_with MESSAGE...: print MESSAGE and fail the case.
+fail_with() {
+	echo "$*" >&2
+	return 1
 }

@@ -500,7 +500,7 @@ parse_args(struct config *cfg, int argc, char **argv, bool *given)
 			if (!o->arg && eq)
 				return bad("option '--%s' takes no value",
 				    o->name);
-			val = !o->arg ? NULL : eq ? eq + 1 : argv[++i];
+			val = !o->arg ? "" : eq ? eq + 1 : argv[++i];
 			if (o->arg && !val)
 				return bad("option '%s' needs a value (see "
 				    "pidone --help)", a);
@@ -512,7 +512,7 @@ parse_args(struct config *cfg, int argc, char **argv, bool *given)
 			if (!(o = find_opt(NULL, 0, (unsigned char)*a)))
 				return bad("unknown option '-%c' (see pidone "
 				    "--help for the accepted options)", *a);
-			val = !o->arg ? NULL : a[1] ? a + 1 : argv[++i];
+			val = !o->arg ? "" : a[1] ? a + 1 : argv[++i];
 			if (o->arg && !val)
 				return bad("option '-%c' needs a value (see "
 				    "pidone --help)", *a);

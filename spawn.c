@@ -59,10 +59,11 @@ exec_payload(const struct state *st, char **slot)
 	}
 	if (slot) {
 		fmt(entry, sizeof entry, "LISTEN_PID=%d", (int)getpid());
+		/* cppcheck-suppress autoVariables ; exec copies it */
 		*slot = entry;
 	}
 	if (st->chld_ignored)
-		signal(SIGCHLD, SIG_IGN);
+		(void)signal(SIGCHLD, SIG_IGN);
 	signals_setmask(&st->orig_mask, NULL);
 	execvp(cfg->argv[0], cfg->argv);
 	e = errno;

@@ -8,8 +8,9 @@ COMPATDIR = $(PREFIX)/bin
 COMPAT = tini docker-init dumb-init catatonit podman-init
 
 # musl makes the binary tiny; without it, the C library's static build.
+STATIC_CC := $(shell command -v musl-gcc >/dev/null 2>&1 && echo musl-gcc || echo cc)
 ifeq ($(origin CC),default)
-CC := $(shell command -v musl-gcc >/dev/null 2>&1 && echo musl-gcc || echo cc)
+CC := $(STATIC_CC)
 ifeq ($(CC),cc)
 $(info pidone: musl-gcc not found, building with cc -static (bigger binary))
 endif
@@ -47,8 +48,10 @@ BUILD = $(CC) $(ALL_CFLAGS) $(LINK) $(LDFLAGS)
 pidone: $(SRC) pidone.h .build
 	$(BUILD) -o $@ $(SRC)
 
-tests/helpers/%: tests/helpers/%.c
-	$(CC) -std=gnu99 -O2 -Wall -Wextra -Werror $(LINK) $(LDFLAGS) -o $@ $<
+# The test helpers are always static (they also run in a busybox container)
+# and built the same way whatever pidone is built with.
+tests/helpers/%: tests/helpers/%.c Makefile
+	$(STATIC_CC) -std=gnu99 -O2 -Wall -Wextra -Werror -static -s -o $@ $<
 
 helpers: $(HELPERS)
 

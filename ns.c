@@ -58,13 +58,14 @@ procfs_prepare(const struct config *cfg, bool pid1, bool own_mntns)
 	}
 	/* Never mount in a namespace shared with the parent, and make the
 	 * copy private first: under systemd / is shared, and a proc mounted
-	 * on a shared /proc would propagate back to the host. */
+	 * on a shared /proc would propagate back to the host.  (A propagation
+	 * change ignores source and type; they are named for valgrind.) */
 	if (!own_mntns && unshare(CLONE_NEWNS) < 0)
 		die(EXIT_OWN, "unshare mount namespace for /proc: %s; /proc "
 		    "shows another PID namespace: grant CAP_SYS_ADMIN, mount "
 		    "/proc before pidone, or pass --no-mount-proc",
 		    strerror(errno));
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
 		die(EXIT_OWN, "make / private for /proc: %s; pass "
 		    "--no-mount-proc to leave /proc alone", strerror(errno));
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,

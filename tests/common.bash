@@ -280,3 +280,11 @@ fail_with() {
 	echo "$*" >&2
 	return 1
 }
+
+# sanitized: $PIDONE is an AddressSanitizer/UBSan build (make SANITIZE=1).
+# Its runtime reads /proc/self/maps at start and refuses to run under
+# ptrace, so the few cases that need either skip for it.
+sanitized() {
+	readelf -W --dyn-syms "$PIDONE" 2>/dev/null |
+	    grep -q -e __asan_init -e __ubsan_handle
+}

@@ -42,7 +42,7 @@ make_src() {
 # make in a copy, as a user would type it, not as a sub-make of `make check`
 # (which would pass SANITIZE=1 and the like down through MAKEFLAGS).
 user_make() {
-	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make --no-print-directory "$@"
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u SANITIZE make --no-print-directory "$@"
 }
 
 # quick_start: the two commands under the <!-- quick-start --> marker.
@@ -363,7 +363,7 @@ man_source_text() {
 	local w=$BATS_TEST_TMPDIR/deb deb
 	copy_tree "$w/pidone"
 	cp -r "$TOP/contrib/debian" "$w/pidone/debian"
-	run env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS sh -c \
+	run env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u SANITIZE sh -c \
 		'cd "$1" && dpkg-buildpackage -b -us -uc 2>&1' sh "$w/pidone"
 	[ "$status" -eq 0 ] || { printf '%s\n' "$output" | tail -n 30; false; }
 	deb=$(ls "$w"/pidone_*_*.deb)

@@ -4,19 +4,13 @@
  * choice; the event loop that dispatches what the one wait returns. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "pidone.h"
-
-int log_level = L_WARNING;
 
 static const char usage_text[] =
 "usage: pidone [OPTIONS] [--] PROGRAM [ARGS...]\n"
@@ -73,155 +67,6 @@ static const char license_text[] =
 "LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,\n"
 "OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE\n"
 "SOFTWARE.\n";
-
-/* A printf for the few conversions pidone's messages use (%s %c %d %ld %u):
- * the C library's vfprintf, with its floating point, would be a third of
- * the binary.  Always terminates buf; returns the length written. */
-static size_t
-vfmt(char *buf, size_t size, const char *f, va_list ap)
-{
-	char num[24], *q;
-	const char *s;
-	size_t n = 0;
-	unsigned long long u;
-	long long v;
-
-	for (; *f && n + 1 < size; f++) {
-		if (*f != '%') {
-			buf[n++] = *f;
-			continue;
-		}
-		s = num;
-		switch (*++f) {
-		case 's':
-			s = va_arg(ap, const char *);
-			if (!s)
-				s = "(null)";
-			break;
-		case 'c':
-			num[0] = (char)va_arg(ap, int);
-			num[1] = '\0';
-			break;
-		case 'd': case 'l': case 'u':
-			if (*f == 'l') {
-				f++;
-				v = va_arg(ap, long);
-			} else if (*f == 'u') {
-				v = va_arg(ap, unsigned);
-			} else {
-				v = va_arg(ap, int);
-			}
-			u = v < 0 ? -(unsigned long long)v : (unsigned long long)v;
-			q = num + sizeof num;
-			*--q = '\0';
-			do
-				*--q = (char)('0' + u % 10);
-			while (u /= 10);
-			if (v < 0)
-				*--q = '-';
-			s = q;
-			break;
-		case '\0':
-			f--;
-			/* FALLTHROUGH */
-		default:
-			num[0] = '%';
-			num[1] = '\0';
-			break;
-		}
-		while (*s && n + 1 < size)
-			buf[n++] = *s++;
-	}
-	buf[n] = '\0';
-	return n;
-}
-
-size_t
-fmt(char *buf, size_t size, const char *f, ...)
-{
-	va_list ap;
-	size_t n;
-
-	va_start(ap, f);
-	n = vfmt(buf, size, f, ap);
-	va_end(ap);
-	return n;
-}
-
-static void
-put(int fd, const char *s, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0 && (w = write(fd, s, n)) > 0) {
-		s += w;
-		n -= (size_t)w;
-	}
-}
-
-static void
-vsay(enum level lvl, const char *f, va_list ap)
-{
-	static const char *const names[] = {
-		"error", "warning", "info", "debug", "trace"
-	};
-	char buf[512];
-	size_t n;
-
-	n = fmt(buf, sizeof buf, "pidone: %s: ", names[lvl]);
-	n += vfmt(buf + n, sizeof buf - n - 1, f, ap);
-	buf[n++] = '\n';
-	/* One write per line, so that pidone's lines and the payload's do not
-	 * interleave mid-line. */
-	put(STDERR_FILENO, buf, n);
-}
-
-void
-say(enum level lvl, const char *fmt, ...)
-{
-	int saved = errno;
-	va_list ap;
-
-	if ((int)lvl > log_level)
-		return;
-	va_start(ap, fmt);
-	vsay(lvl, fmt, ap);
-	va_end(ap);
-	errno = saved;
-}
-
-void
-die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsay(L_ERROR, fmt, ap);
-	va_end(ap);
-	_exit(status);
-}
-
-/* Close every fd >= 3 but keep.  close_range(2) is Linux 5.9; older kernels
- * get the loop. */
-void
-close_fds(int keep)
-{
-	struct rlimit rl;
-	long fd, max;
-
-	if (keep < 3) {
-		if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
-			return;
-	} else if (syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U) == 0 &&
-	    syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U) == 0) {
-		return;
-	}
-	max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ?
-	    (long)rl.rlim_cur : 65536;
-	for (fd = 3; fd < max; fd++)
-		if (fd != keep)
-			close((int)fd);
-}
 
 /* Usage errors print one line and make config_parse fail. */
 static int PRINTF(1, 2)
@@ -587,16 +432,6 @@ become_init(struct state *st)
 		say(L_INFO, "not PID 1 (pid %d): registered as child subreaper",
 		    (int)st->self);
 	procfs_prepare(cfg, pid1, false);
-}
-
-/* Let go of what pidone holds so that it pins nothing: its cwd's mount and
- * the fds the payload inherited (a socket the payload closes must close). */
-static void
-settle(const struct state *st)
-{
-	close_fds(st->pidfd);
-	if (chdir("/") < 0)
-		say(L_WARNING, "chdir /: %s", strerror(errno));
 }
 
 static void

@@ -6,6 +6,7 @@
 #define PIDONE_H
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -78,10 +79,13 @@ extern int log_level;
 
 /* init.c */
 int config_parse(struct config *cfg, int argc, char **argv);
+
+/* msg.c */
 size_t fmt(char *buf, size_t size, const char *f, ...) PRINTF(3, 4);
+void put(int fd, const char *s, size_t n);
+void vsay(enum level lvl, const char *f, va_list ap);
 void say(enum level lvl, const char *fmt, ...) PRINTF(2, 3);
 NORETURN void die(int status, const char *fmt, ...) PRINTF(2, 3);
-void close_fds(int keep);
 
 /* signals.c */
 void signals_block(struct state *st);
@@ -94,6 +98,7 @@ const char *sig_name(int sig);
 
 /* spawn.c */
 pid_t spawn_payload(struct state *st);
+void settle(const struct state *st);
 
 /* reaper.c */
 void reap(struct state *st);

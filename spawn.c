@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT
  * See LICENSE file for copyright and license details.
  * The payload's start: its own process group or session, the terminal, the
- * signal state pidone was started with, LISTEN_PID, exec. */
+ * signal state pidone was started with, LISTEN_PID, exec; then what pidone
+ * lets go of so that it holds nothing the payload may close. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -100,4 +103,36 @@ spawn_payload(struct state *st)
 	st->pgid = pid;
 	say(L_INFO, "started %s as pid %d", st->cfg->argv[0], (int)pid);
 	return pid;
+}
+
+/* Close every fd >= 3 but keep.  close_range(2) is Linux 5.9; older kernels
+ * get the loop. */
+static void
+close_fds(int keep)
+{
+	struct rlimit rl;
+	long fd, max;
+
+	if (keep < 3) {
+		if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
+			return;
+	} else if (syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U) == 0 &&
+	    syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U) == 0) {
+		return;
+	}
+	max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ?
+	    (long)rl.rlim_cur : 65536;
+	for (fd = 3; fd < max; fd++)
+		if (fd != keep)
+			close((int)fd);
+}
+
+/* Let go of what pidone holds so that it pins nothing: its cwd's mount and
+ * the fds the payload inherited (a socket the payload closes must close). */
+void
+settle(const struct state *st)
+{
+	close_fds(st->pidfd);
+	if (chdir("/") < 0)
+		say(L_WARNING, "chdir /: %s", strerror(errno));
 }

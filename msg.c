@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT
+ * See LICENSE file for copyright and license details.
+ * Output: the one line per event on stderr, `pidone: LEVEL: text`, and the
+ * small formatter behind it. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <unistd.h>
+
+#include "pidone.h"
+
+int log_level = L_WARNING;	/* set once, by config_parse */
+
+/* A printf for the few conversions pidone's messages use (%s %c %d %ld %u):
+ * the C library's vfprintf, with its floating point, would be a third of
+ * the binary.  Always terminates buf; returns the length written. */
+static size_t
+vfmt(char *buf, size_t size, const char *f, va_list ap)
+{
+	char num[24], *q;
+	const char *s;
+	size_t n = 0;
+	unsigned long long u;
+	long long v;
+
+	for (; *f && n + 1 < size; f++) {
+		if (*f != '%') {
+			buf[n++] = *f;
+			continue;
+		}
+		s = num;
+		switch (*++f) {
+		case 's':
+			s = va_arg(ap, const char *);
+			if (!s)
+				s = "(null)";
+			break;
+		case 'c':
+			num[0] = (char)va_arg(ap, int);
+			num[1] = '\0';
+			break;
+		case 'd': case 'l': case 'u':
+			if (*f == 'l') {
+				f++;
+				v = va_arg(ap, long);
+			} else if (*f == 'u') {
+				v = va_arg(ap, unsigned);
+			} else {
+				v = va_arg(ap, int);
+			}
+			u = v < 0 ? -(unsigned long long)v : (unsigned long long)v;
+			q = num + sizeof num;
+			*--q = '\0';
+			do
+				*--q = (char)('0' + u % 10);
+			while (u /= 10);
+			if (v < 0)
+				*--q = '-';
+			s = q;
+			break;
+		case '\0':
+			f--;
+			/* FALLTHROUGH */
+		default:
+			num[0] = '%';
+			num[1] = '\0';
+			break;
+		}
+		while (*s && n + 1 < size)
+			buf[n++] = *s++;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+size_t
+fmt(char *buf, size_t size, const char *f, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, f);
+	n = vfmt(buf, size, f, ap);
+	va_end(ap);
+	return n;
+}
+
+void
+put(int fd, const char *s, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0 && (w = write(fd, s, n)) > 0) {
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+void
+vsay(enum level lvl, const char *f, va_list ap)
+{
+	static const char *const prefix[] = {
+		"pidone: error: ", "pidone: warning: ", "pidone: info: ",
+		"pidone: debug: ", "pidone: trace: "
+	};
+	char buf[512];
+	const char *p;
+	size_t n = 0;
+
+	for (p = prefix[lvl]; *p; p++)
+		buf[n++] = *p;
+	n += vfmt(buf + n, sizeof buf - n - 1, f, ap);
+	buf[n++] = '\n';
+	/* One write per line, so that pidone's lines and the payload's do not
+	 * interleave mid-line. */
+	put(STDERR_FILENO, buf, n);
+}
+
+void
+say(enum level lvl, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	if ((int)lvl > log_level)
+		return;
+	va_start(ap, fmt);
+	vsay(lvl, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void
+die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(L_ERROR, fmt, ap);
+	va_end(ap);
+	_exit(status);
+}
+

@@ -451,7 +451,10 @@ dispatch(struct state *st, const siginfo_t *si)
 			break;
 		}
 		if (st->cfg->pause && !st->relay) {
+			/* As if a payload had exited 0; the reap tells the
+			 * drain whether any child is left. */
 			st->status = 0;
+			reap(st);
 			drain_start(st);
 			break;
 		}

@@ -13,7 +13,8 @@
 #include "pidone.h"
 
 /* The payload's status as a shell would report it: its exit code, or 128+N
- * when signal N killed it; then -e's remapping.  remap may be NULL. */
+ * when signal N killed it; then -e's remapping, unless cfg is NULL (the
+ * relay: the init inside has remapped already). */
 int
 exit_code(const struct config *cfg, int ws)
 {

@@ -57,10 +57,12 @@ reaped_by_kill() {
 	# The cleanup takes 0.5 s (a log shipper flushing); the default grace
 	# of 3 s leaves it time to finish.
 	# "ready" only once the background sleep exists, so the drain's TERM
-	# reaches it too.
+	# reaches it too.  A short sleep, looped: sh's child can still be
+	# between fork and exec when the TERM comes, and lose it; then it only
+	# outlives the drain's TERM by a second.
 	cat >"$T/child" <<'EOF'
 trap 'sleep 0.5; echo "got TERM" >"$1"; exit 0' TERM
-while :; do sleep 10 & echo ready >"$1.ready"; wait $!; done
+while :; do sleep 1 & echo ready >"$1.ready"; wait $!; done
 EOF
 	cat >"$T/payload" <<EOF
 . "$LIB"
@@ -130,10 +132,11 @@ EOF
 
 @test "drain: reaps what the leftovers start and end during it" {
 	# On TERM the leftover forks five short-lived orphans, then finishes:
-	# pidone reaps them all and is done well before the grace.
+	# pidone reaps them all and is done well before the grace.  (The
+	# looped sleep is short for the reason given in the first case.)
 	cat >"$T/child" <<'EOF'
 trap 'for i in 1 2 3 4 5; do (sleep 0.2 &); done; sleep 0.5; echo done >"$1"; exit 0' TERM
-while :; do sleep 10 & echo ready >"$1.ready"; wait $!; done
+while :; do sleep 1 & echo ready >"$1.ready"; wait $!; done
 EOF
 	cat >"$T/payload" <<EOF
 . "$LIB"

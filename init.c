@@ -284,8 +284,16 @@ apply(struct config *cfg, int key, const char *val, bool *given)
 	case 'w': cfg->warn_reap = true; break;
 	case 'n': cfg->pidns = true; break;
 	case 'U': cfg->userns = true; break;
-	case OPT_MOUNT_PROC: cfg->mount_proc |= 1 << PROC_FORCE; break;
-	case OPT_NO_MOUNT_PROC: cfg->mount_proc |= 1 << PROC_NEVER; break;
+	case OPT_MOUNT_PROC:
+	case OPT_NO_MOUNT_PROC:
+		if (cfg->mount_proc != PROC_AUTO &&
+		    cfg->mount_proc != (key == OPT_MOUNT_PROC ? PROC_FORCE :
+		    PROC_NEVER))
+			return bad("--mount-proc and --no-mount-proc exclude "
+			    "each other");
+		cfg->mount_proc = key == OPT_MOUNT_PROC ? PROC_FORCE :
+		    PROC_NEVER;
+		break;
 	case 'P': cfg->pause = true; break;
 	case 'v': if (log_level < L_TRACE) log_level++; break;
 	case 'q': log_level = L_ERROR; break;
@@ -391,12 +399,6 @@ config_parse(struct config *cfg, int argc, char **argv)
 	if ((first = parse_args(cfg, argc, argv, given)) <= 0)
 		return first < 0 ? -1 : 1;
 
-	if (cfg->mount_proc == (1 << PROC_FORCE | 1 << PROC_NEVER))
-		return bad("--mount-proc and --no-mount-proc exclude each "
-		    "other");
-	/* apply() collected the two flags as bits; now the one value. */
-	cfg->mount_proc = cfg->mount_proc >> PROC_FORCE & 1 ? PROC_FORCE :
-	    cfg->mount_proc ? PROC_NEVER : PROC_AUTO;
 	if (cfg->userns && !cfg->pidns)
 		return bad("--userns works only with --pidns");
 	if (cfg->pidns && geteuid() != 0)

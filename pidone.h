@@ -40,7 +40,7 @@ struct config {
 	bool pidns;
 	bool userns;
 	bool tini_version;	/* --version prints Docker's tini line */
-	int mount_proc;		/* enum mount_proc */
+	enum mount_proc mount_proc;
 	int usage_status;	/* exit status of a usage error */
 	int exec_status;	/* exit status when exec fails; 0: 126/127 */
 	int pdeathsig;
@@ -54,6 +54,7 @@ struct config {
 struct state {
 	const struct config *cfg;
 	sigset_t orig_mask;	/* the mask pidone was started with */
+	sigset_t blocked;	/* what it blocks and waits for */
 	pid_t self;
 	pid_t listen_pid;	/* LISTEN_PID naming this means the payload */
 	pid_t payload;		/* 0 before spawn and once reaped */

@@ -23,7 +23,7 @@ exit_code(const struct config *cfg, int ws)
 
 	if (cfg && cfg->remap[code / 8] & (1U << (code % 8)))
 		return 0;
-	return code & 0xff;
+	return code;
 }
 
 static void

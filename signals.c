@@ -60,10 +60,9 @@ void
 signals_block(struct state *st)
 {
 	struct sigaction dfl, old;
-	sigset_t set;
 
-	wait_set(&set);
-	signals_setmask(&set, &st->orig_mask);
+	wait_set(&st->blocked);
+	signals_setmask(&st->blocked, &st->orig_mask);
 	memset(&dfl, 0, sizeof dfl);
 	dfl.sa_handler = SIG_DFL;
 	st->chld_ignored = sigaction(SIGCHLD, &dfl, &old) == 0 &&
@@ -88,7 +87,6 @@ int
 signals_wait(struct state *st, siginfo_t *si)
 {
 	struct timespec ts, *timeout = NULL;
-	sigset_t set;
 	long long left;
 	int sig;
 
@@ -102,8 +100,7 @@ signals_wait(struct state *st, siginfo_t *si)
 		ts.tv_nsec = left % 1000000000LL;
 		timeout = &ts;
 	}
-	wait_set(&set);
-	sig = sigtimedwait(&set, si, timeout);
+	sig = sigtimedwait(&st->blocked, si, timeout);
 	if (sig > 0)
 		return sig;
 	if (errno == EAGAIN) {

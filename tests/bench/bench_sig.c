@@ -21,14 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
+#include "bench.h"
 
 /* Read one byte within ms milliseconds: the byte, -1 on timeout, -2 EOF. */
 static int

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define MAXCMD 16
 
 extern char **environ;
@@ -25,15 +27,6 @@ struct cmd {
 	double *us;
 	int n, fails;
 };
-
-static long long
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static int
 cmp_double(const void *a, const void *b)

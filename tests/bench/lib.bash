@@ -19,7 +19,8 @@ build_helpers() {
 	mkdir -p "$BUILD" || return 1
 	for src in "$BENCH_DIR"/*.c; do
 		out=$BUILD/$(basename "$src" .c)
-		[ "$out" -nt "$src" ] && continue
+		[ "$out" -nt "$src" ] && [ "$out" -nt "$BENCH_DIR/bench.h" ] &&
+			continue
 		"$cc" -static -O2 -Wall -Wextra -o "$out" "$src" || {
 			echo "bench: cannot build $src with $cc" >&2
 			return 1

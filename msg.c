@@ -5,9 +5,14 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "pidone.h"
+
+/* A %s longer than this loses its middle, so that a long path cannot push
+ * the reason off the end of the line. */
+#define ARG_MAX_SHOWN	160
 
 int log_level = L_WARNING;	/* set once, by config_parse */
 
@@ -19,7 +24,7 @@ vfmt(char *buf, size_t size, const char *f, va_list ap)
 {
 	char num[24], *q;
 	const char *s;
-	size_t n = 0;
+	size_t n = 0, len, i;
 	unsigned long long u;
 	long long v;
 
@@ -34,6 +39,12 @@ vfmt(char *buf, size_t size, const char *f, va_list ap)
 			s = va_arg(ap, const char *);
 			if (!s)
 				s = "(null)";
+			if ((len = strlen(s)) <= ARG_MAX_SHOWN)
+				break;
+			for (i = 0; i < ARG_MAX_SHOWN / 2 + 3 && n + 1 < size;
+			    i++)
+				buf[n++] = i < ARG_MAX_SHOWN / 2 ? s[i] : '.';
+			s += len - ARG_MAX_SHOWN / 2;
 			break;
 		case 'c':
 			num[0] = (char)va_arg(ap, int);
@@ -85,7 +96,9 @@ fmt(char *buf, size_t size, const char *f, ...)
 	return n;
 }
 
-void
+/* Write all of s; false when the fd refuses (a closed pipe: EPIPE, a file
+ * at RLIMIT_FSIZE: EFBIG, with SIGPIPE and SIGXFSZ ignored by pidone). */
+bool
 put(int fd, const char *s, size_t n)
 {
 	ssize_t w;
@@ -94,6 +107,7 @@ put(int fd, const char *s, size_t n)
 		s += w;
 		n -= (size_t)w;
 	}
+	return n == 0;
 }
 
 void
@@ -103,7 +117,7 @@ vsay(enum level lvl, const char *f, va_list ap)
 		"pidone: error: ", "pidone: warning: ", "pidone: info: ",
 		"pidone: debug: ", "pidone: trace: "
 	};
-	char buf[512];
+	char buf[1024];
 	const char *p;
 	size_t n = 0;
 
@@ -112,8 +126,26 @@ vsay(enum level lvl, const char *f, va_list ap)
 	n += vfmt(buf + n, sizeof buf - n - 1, f, ap);
 	buf[n++] = '\n';
 	/* One write per line, so that pidone's lines and the payload's do not
-	 * interleave mid-line. */
-	put(STDERR_FILENO, buf, n);
+	 * interleave mid-line.  A stderr that fails stops the logging: every
+	 * further line would fail the same way. */
+	if (!put(STDERR_FILENO, buf, n) && (errno == EPIPE || errno == EFBIG))
+		log_level = -1;
+}
+
+/* A path that may repeat without end (a signal storm whose forwarding
+ * fails) asks before it says anything: a few lines a second at most. */
+bool
+hush(void)
+{
+	static long long second;
+	static int count;
+	long long now = now_ns() / 1000000000LL;
+
+	if (now != second) {
+		second = now;
+		count = 0;
+	}
+	return ++count > 5;
 }
 
 void

@@ -55,17 +55,22 @@ struct state {
 	const struct config *cfg;
 	sigset_t orig_mask;	/* the mask pidone was started with */
 	sigset_t blocked;	/* what it blocks and waits for */
+	sigset_t ignored;	/* of SIGCHLD, SIGPIPE, SIGXFSZ: SIG_IGN at start */
+	int sigfd;		/* the signalfd, when rt_sigtimedwait is refused */
+	bool wait_failed;	/* the wait failed once: reported, now polling */
 	pid_t self;
 	pid_t listen_pid;	/* LISTEN_PID naming this means the payload */
 	pid_t payload;		/* 0 before spawn and once reaped */
 	int pidfd;		/* of the payload, when the kernel gave one */
+	int lifeline;		/* relay: the pipe end whose closing ends the init */
 	pid_t pgid;		/* the payload's process group */
 	int status;		/* exit code once the payload is gone, else -1 */
 	bool children;		/* the last reap saw children left */
-	bool chld_ignored;	/* pidone was started with SIGCHLD ignored */
 	bool relay;
 	enum { RUNNING, DRAIN_TERM, DRAIN_KILL, DONE } phase;
-	long long deadline_ns;	/* CLOCK_MONOTONIC, only in DRAIN_TERM */
+	long long deadline_ns;	/* CLOCK_MONOTONIC: the grace's end */
+	long long wake_ns;	/* when the wait must return; 0: never */
+	long recheck_ms;	/* the drain's interval to look for non-children */
 };
 
 extern int log_level;
@@ -83,13 +88,15 @@ int config_parse(struct config *cfg, int argc, char **argv);
 
 /* msg.c */
 size_t fmt(char *buf, size_t size, const char *f, ...) PRINTF(3, 4);
-void put(int fd, const char *s, size_t n);
+bool put(int fd, const char *s, size_t n);
+bool hush(void);
 void vsay(enum level lvl, const char *f, va_list ap);
 void say(enum level lvl, const char *fmt, ...) PRINTF(2, 3);
 NORETURN void die(int status, const char *fmt, ...) PRINTF(2, 3);
 
 /* signals.c */
 void signals_block(struct state *st);
+void signals_restore(const struct state *st);
 void signals_setmask(const sigset_t *set, sigset_t *old);
 int signals_wait(struct state *st, siginfo_t *si);
 void signals_forward(struct state *st, const siginfo_t *si);
@@ -105,10 +112,11 @@ void settle(const struct state *st);
 void reap(struct state *st);
 void drain_start(struct state *st);
 void drain_kill(struct state *st);
+void drain_tick(struct state *st);
 int exit_code(const struct config *cfg, int wstatus);
 
 /* ns.c */
 void procfs_prepare(const struct config *cfg, bool pid1, bool own_mntns);
-pid_t ns_clone(const struct config *cfg, int *pidfd);
+pid_t ns_clone(const struct config *cfg, int *pidfd, int *lifeline);
 
 #endif

@@ -4,14 +4,19 @@
  * signal names. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <strings.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "pidone.h"
+
+/* The kernel's sigset_t is 64 bits wide (128 on MIPS); the raw calls take
+ * its size. */
+#define KSIGSET	((NSIG - 1) / 8)
 
 static const char *const names[] = {
 	[SIGHUP] = "HUP", [SIGINT] = "INT", [SIGQUIT] = "QUIT",
@@ -27,21 +32,20 @@ static const char *const names[] = {
 	[SIGSYS] = "SYS",
 };
 
-/* Every signal but the ones the kernel raises for pidone's own faults: those
- * it force-delivers anyway, and a blocked one would only hide a crash.
- * Built by hand: musl's sigfillset leaves out 32-34, which it keeps for
- * its threads, and pidone must catch those too. */
+/* Everything, 32-34 included (musl's sigfillset leaves those out for its
+ * threads), the fault signals too: SIGSEGV & co. sent with kill() are
+ * ordinary signals to forward, and blocking them hides no crash of pidone's
+ * own, because the kernel force-delivers a real fault (si_code > 0) to a
+ * task that blocks or ignores it: it unblocks the signal, resets it to
+ * SIG_DFL and, for PID 1, clears SIGNAL_UNKILLABLE (force_sig_info_to_task
+ * in kernel/signal.c).  SIGPIPE and SIGXFSZ are left out: pidone ignores
+ * them, and a blocked signal is queued even when ignored. */
 static void
 wait_set(sigset_t *set)
 {
-	static const int faults[] = {
-		SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS
-	};
-	unsigned i;
-
 	memset(set, 0xff, sizeof *set);
-	for (i = 0; i < sizeof faults / sizeof *faults; i++)
-		sigdelset(set, faults[i]);
+	sigdelset(set, SIGPIPE);
+	sigdelset(set, SIGXFSZ);
 }
 
 /* The raw call: musl's sigprocmask hides 32-34 from the old mask, and the
@@ -49,27 +53,84 @@ wait_set(sigset_t *set)
 void
 signals_setmask(const sigset_t *set, sigset_t *old)
 {
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, set, old, (NSIG - 1) / 8);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, set, old, KSIGSET);
 }
 
-/* Block everything pidone waits for, keeping the mask it got for the
- * payload.  An inherited SIG_IGN of SIGCHLD would have the kernel reap
- * pidone's children before it sees their status: pidone takes the default
- * for itself and gives the payload the SIG_IGN back. */
+/* The dispositions pidone changes for itself, and gives back to the payload
+ * as it found them (exec keeps SIG_IGN and resets the rest to SIG_DFL):
+ * SIGCHLD takes the default, since an inherited SIG_IGN would have the
+ * kernel reap pidone's children before it sees their status; SIGPIPE and
+ * SIGXFSZ are ignored, so a write to a closed stderr or past RLIMIT_FSIZE
+ * fails instead of raising a signal on pidone, which would come back to the
+ * loop before anything else (thread-directed signals are dequeued first). */
+static const int own_disp[] = { SIGCHLD, SIGPIPE, SIGXFSZ };
+
+/* Set a disposition; true if the old one was SIG_IGN. */
+static bool
+disp(int sig, void (*handler)(int), struct sigaction *old)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = handler;
+	return sigaction(sig, &sa, old) == 0 && old && old->sa_handler == SIG_IGN;
+}
+
+void
+signals_restore(const struct state *st)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof own_disp / sizeof *own_disp; i++)
+		disp(own_disp[i], sigismember(&st->ignored, own_disp[i]) ?
+		    SIG_IGN : SIG_DFL, NULL);
+	signals_setmask(&st->orig_mask, NULL);
+}
+
+/* The raw call, not the C library's, which may retry or filter. */
+static int
+timedwait(const sigset_t *set, siginfo_t *si, const struct timespec *ts)
+{
+	return (int)syscall(SYS_rt_sigtimedwait, set, si, ts, KSIGSET);
+}
+
+/* Block everything pidone waits for, keeping the mask and dispositions it
+ * got for the payload, and make sure the wait works: a seccomp profile may
+ * refuse rt_sigtimedwait (a probe with an empty set and no timeout returns
+ * EAGAIN where it is allowed), and then signalfd is the way to wait.  An
+ * init that cannot wait at all must not start anything. */
 void
 signals_block(struct state *st)
 {
-	struct sigaction dfl, old;
+	static const struct timespec zero;
+	struct sigaction old;
+	sigset_t none;
+	unsigned i;
+	int e;
 
 	wait_set(&st->blocked);
 	signals_setmask(&st->blocked, &st->orig_mask);
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	st->chld_ignored = sigaction(SIGCHLD, &dfl, &old) == 0 &&
-	    old.sa_handler == SIG_IGN;
+	sigemptyset(&st->ignored);
+	for (i = 0; i < sizeof own_disp / sizeof *own_disp; i++)
+		if (disp(own_disp[i], own_disp[i] == SIGCHLD ? SIG_DFL :
+		    SIG_IGN, &old))
+			sigaddset(&st->ignored, own_disp[i]);
+	st->sigfd = -1;
+	sigemptyset(&none);
+	if (timedwait(&none, NULL, &zero) >= 0 || errno == EAGAIN)
+		return;
+	e = errno;
+	st->sigfd = (int)syscall(SYS_signalfd4, -1, &st->blocked, KSIGSET,
+	    SFD_CLOEXEC);
+	if (st->sigfd < 0)
+		die(EXIT_OWN, "cannot wait for signals: rt_sigtimedwait: %s; "
+		    "signalfd: %s (a seccomp profile refusing both?)",
+		    strerror(e), strerror(errno));
+	say(L_DEBUG, "rt_sigtimedwait: %s; waiting on a signalfd",
+	    strerror(e));
 }
 
-/* The drain's clock.  A plain syscall: it runs once or twice per drain,
+/* The drain's clock.  A plain syscall: it runs a few times per drain,
  * and the vDSO lookup would cost more code than it saves time. */
 long long
 now_ns(void)
@@ -80,18 +141,47 @@ now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* Read one signal from the signalfd, waiting at most timeout (NULL: for
+ * ever).  Returns like sigtimedwait. */
+static int
+sigfd_wait(int fd, siginfo_t *si, const struct timespec *timeout)
+{
+	struct signalfd_siginfo ssi;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int r;
+
+	if (timeout) {
+		r = poll(&pfd, 1, (int)(timeout->tv_sec * 1000 +
+		    (timeout->tv_nsec + 999999) / 1000000));
+		if (r == 0)
+			errno = EAGAIN;
+		if (r <= 0)
+			return -1;
+	}
+	if (read(fd, &ssi, sizeof ssi) != (ssize_t)sizeof ssi)
+		return -1;
+	memset(si, 0, sizeof *si);
+	si->si_signo = (int)ssi.ssi_signo;
+	si->si_code = ssi.ssi_code;
+	si->si_pid = (pid_t)ssi.ssi_pid;
+	return si->si_signo;
+}
+
 /* The only place pidone sleeps.  Without a drain deadline it blocks with no
- * timeout, so an idle pidone never wakes.  Returns the signal, 0 when the
- * deadline passed (si->si_signo is then 0 too), -1 on an unexpected error. */
+ * timeout, so an idle pidone never wakes.  Returns the signal, or 0 when
+ * the drain's next check is due (si->si_signo is then 0 too).  A wait that
+ * fails is reported once and turned into a reap every 100 ms: slow, but an
+ * init that cannot wait must still reap, and must not spin. */
 int
 signals_wait(struct state *st, siginfo_t *si)
 {
+	static const struct timespec pause_ts = { 0, 100000000 };
 	struct timespec ts, *timeout = NULL;
 	long long left;
 	int sig;
 
-	if (st->phase == DRAIN_TERM) {
-		left = st->deadline_ns - now_ns();
+	if (st->wake_ns) {
+		left = st->wake_ns - now_ns();
 		if (left <= 0) {
 			si->si_signo = 0;
 			return 0;
@@ -100,15 +190,45 @@ signals_wait(struct state *st, siginfo_t *si)
 		ts.tv_nsec = left % 1000000000LL;
 		timeout = &ts;
 	}
-	sig = sigtimedwait(&st->blocked, si, timeout);
+	if (st->sigfd >= 0)
+		sig = sigfd_wait(st->sigfd, si, timeout);
+	else
+		sig = timedwait(&st->blocked, si, timeout);
 	if (sig > 0)
 		return sig;
-	if (errno == EAGAIN) {
+	if (errno == EAGAIN || errno == EINTR) {
 		si->si_signo = 0;
 		return 0;
 	}
-	say(L_WARNING, "sigtimedwait: %s", strerror(errno));
-	return -1;
+	if (!st->wait_failed)
+		say(L_WARNING, "wait for signals: %s; reaping every 100 ms "
+		    "instead", strerror(errno));
+	st->wait_failed = true;
+	syscall(SYS_nanosleep, &pause_ts, NULL);
+	memset(si, 0, sizeof *si);
+	si->si_signo = SIGCHLD;
+	return SIGCHLD;
+}
+
+/* Signal the payload: its pidfd while there is one (the relay's child),
+ * else its pid or its group.  A kernel or a seccomp profile without
+ * pidfd_send_signal gets kill() from then on: the relay's init is its own
+ * unreaped child, so its pid cannot be reused meanwhile. */
+static int
+send_payload(struct state *st, pid_t target, int sig)
+{
+	if (st->pidfd >= 0) {
+		if (syscall(SYS_pidfd_send_signal, st->pidfd, sig, NULL, 0)
+		    == 0)
+			return 0;
+		if (errno != ENOSYS && errno != EPERM)
+			return -1;
+		say(L_DEBUG, "pidfd_send_signal: %s; using kill",
+		    strerror(errno));
+		close(st->pidfd);
+		st->pidfd = -1;
+	}
+	return kill(target, sig);
 }
 
 void
@@ -117,17 +237,13 @@ signals_forward(struct state *st, const siginfo_t *si)
 	const struct config *cfg = st->cfg;
 	int sig = si->si_signo, to = st->relay ? sig : cfg->rewrite[sig];
 	pid_t target;
-	int r;
 
-	/* Signals pidone raised itself are not the payload's business: a
-	 * SIGPIPE from its own write, the SIGHUP and SIGCONT the kernel sends
-	 * in its name when it gives up the TTY (forwarding those killed
+	/* Signals pidone raised itself are not the payload's business, and
+	 * saying so could raise another: the SIGHUP and SIGCONT the kernel
+	 * sends in its name when it gives up the TTY (forwarding those killed
 	 * shells at start). */
-	if (si->si_code == SI_USER && si->si_pid == st->self) {
-		say(L_DEBUG, "not forwarding SIG%s that pidone raised itself",
-		    sig_name(sig));
+	if (si->si_code == SI_USER && si->si_pid == st->self)
 		return;
-	}
 	if (!st->payload) {
 		say(L_DEBUG, "SIG%s: no payload to forward it to", sig_name(sig));
 		return;
@@ -139,13 +255,9 @@ signals_forward(struct state *st, const siginfo_t *si)
 	say(L_TRACE, "forwarding SIG%s as SIG%s", sig_name(sig), sig_name(to));
 	target = !st->relay && (cfg->pgroup || cfg->setsid) ?
 	    -st->payload : st->payload;
-	if (st->pidfd >= 0)
-		r = (int)syscall(SYS_pidfd_send_signal, st->pidfd, to, NULL, 0);
-	else
-		r = kill(target, to);
 	/* ESRCH: the payload's group emptied while the signal was on its
 	 * way; its SIGCHLD is pending, nothing is lost. */
-	if (r < 0 && errno != ESRCH)
+	if (send_payload(st, target, to) < 0 && errno != ESRCH && !hush())
 		say(L_WARNING, "kill %d SIG%s: %s", (int)target, sig_name(to),
 		    strerror(errno));
 	/* A TTY stop in setsid mode stops the session and then pidone, so the
@@ -153,6 +265,22 @@ signals_forward(struct state *st, const siginfo_t *si)
 	if (!st->relay && cfg->setsid &&
 	    (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU))
 		kill(getpid(), SIGSTOP);
+}
+
+/* Real-time signals as the kernel ABI numbers them, and as bash, kill(1),
+ * Docker and systemd name them: RTMIN+3 is 37 to every user, whatever the C
+ * library keeps for itself (musl's SIGRTMIN is 35). */
+#define RT_MIN	34
+#define RT_MAX	(NSIG - 1)
+
+/* Does s start with name, in any case (and end there, if whole)? */
+static bool
+named(const char *s, const char *name, bool whole)
+{
+	for (; *name; s++, name++)
+		if ((*s >= 'a' && *s <= 'z' ? *s - 'a' + 'A' : *s) != *name)
+			return false;
+	return !whole || !*s;
 }
 
 /* A name (TERM, SIGTERM, sigterm, RTMIN+2) or a number, to a signal number;
@@ -169,21 +297,21 @@ sig_parse(const char *s)
 				return -1;
 		return *p || n == 0 ? -1 : n;
 	}
-	if (!strncasecmp(s, "SIG", 3))
+	if (named(s, "SIG", false))
 		s += 3;
 	for (i = 1; i < (int)(sizeof names / sizeof *names); i++)
-		if (names[i] && !strcasecmp(s, names[i]))
+		if (names[i] && named(s, names[i], true))
 			return i;
-	if (!strcasecmp(s, "IOT"))
+	if (named(s, "IOT", true))
 		return SIGABRT;
-	if (!strcasecmp(s, "POLL"))
+	if (named(s, "POLL", true))
 		return SIGIO;
-	if (!strcasecmp(s, "CLD"))
+	if (named(s, "CLD", true))
 		return SIGCHLD;
-	if (!strncasecmp(s, "RTMIN", 5))
-		base = SIGRTMIN;
-	else if (!strncasecmp(s, "RTMAX", 5))
-		base = SIGRTMAX, sign = -1;
+	if (named(s, "RTMIN", false))
+		base = RT_MIN;
+	else if (named(s, "RTMAX", false))
+		base = RT_MAX, sign = -1;
 	else
 		return -1;
 	p = s + 5;
@@ -197,13 +325,25 @@ sig_parse(const char *s)
 			return -1;
 	}
 	n = base + sign * n;
-	return n >= SIGRTMIN && n <= SIGRTMAX ? n : -1;
+	return n >= RT_MIN && n <= RT_MAX ? n : -1;
 }
 
+/* The name without "SIG", real-time ones as bash's `kill -l` spells them;
+ * a number where there is no name (32 and 33). */
 const char *
 sig_name(int sig)
 {
+	static char buf[16];
+	bool low = sig - RT_MIN <= (RT_MAX - RT_MIN) / 2;
+	int n = low ? sig - RT_MIN : RT_MAX - sig;
+
 	if (sig > 0 && sig < (int)(sizeof names / sizeof *names) && names[sig])
 		return names[sig];
-	return sig >= SIGRTMIN && sig <= SIGRTMAX ? "RT" : "?";
+	if (sig < RT_MIN || sig > RT_MAX)
+		fmt(buf, sizeof buf, "%d", sig);
+	else if (n == 0)
+		return low ? "RTMIN" : "RTMAX";
+	else
+		fmt(buf, sizeof buf, low ? "RTMIN+%d" : "RTMAX-%d", n);
+	return buf;
 }

@@ -440,19 +440,24 @@ static void
 dispatch(struct state *st, const siginfo_t *si)
 {
 	switch (si->si_signo) {
-	case 0:		/* the drain's deadline passed */
-		drain_kill(st);
+	case 0:		/* a drain deadline or re-check is due */
+		drain_tick(st);
 		break;
 	case SIGCHLD:
 		reap(st);
 		break;
 	case SIGINT:
+	case SIGQUIT:
 	case SIGTERM:
+		/* Draining, everybody already got a SIGTERM (and a pod's infra
+		 * sends everyone one more); a second Ctrl-C or a Ctrl-\ means
+		 * hurry. */
 		if (st->phase != RUNNING) {
-			drain_kill(st);
+			if (si->si_signo != SIGTERM)
+				drain_kill(st);
 			break;
 		}
-		if (st->cfg->pause && !st->relay) {
+		if (st->cfg->pause && !st->relay && si->si_signo != SIGQUIT) {
 			/* As if a payload had exited 0; the reap tells the
 			 * drain whether any child is left. */
 			st->status = 0;
@@ -485,6 +490,7 @@ main(int argc, char **argv)
 	st.cfg = &cfg;
 	st.status = -1;
 	st.pidfd = -1;
+	st.lifeline = -1;
 	/* Signals stay pending from here on: nothing sent before the payload
 	 * exists, nor its own early SIGCHLD, can be lost. */
 	signals_block(&st);
@@ -493,7 +499,7 @@ main(int argc, char **argv)
 	if (cfg.pdeathsig && prctl(PR_SET_PDEATHSIG, cfg.pdeathsig) < 0)
 		say(L_WARNING, "prctl PR_SET_PDEATHSIG: %s", strerror(errno));
 
-	if (cfg.pidns && (st.payload = ns_clone(&cfg, &st.pidfd)) > 0) {
+	if (cfg.pidns && (st.payload = ns_clone(&cfg, &st.pidfd, &st.lifeline)) > 0) {
 		st.relay = true;	/* the init runs in the namespace */
 	} else {
 		if (cfg.pidns)

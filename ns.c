@@ -27,8 +27,26 @@ struct clone_args {
 	uint64_t stack, stack_size, tls;
 };
 
+/* Whoever creates a mount namespace makes it private first: the copy's
+ * mounts are peers of the caller's when / is shared (every systemd host),
+ * and a mount or unmount inside would reach the caller.  (A propagation
+ * change ignores source and type; they are named for valgrind.) */
+static void
+make_private(void)
+{
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0)
+		return;
+	if (errno == EINVAL)
+		die(EXIT_OWN, "make / private in the new mount namespace: / is "
+		    "not a mount point (a chroot?); bind-mount the new root "
+		    "onto itself before entering it (mount --bind DIR DIR)");
+	die(EXIT_OWN, "make / private in the new mount namespace: %s",
+	    strerror(errno));
+}
+
 /* Make sure /proc shows pidone's own PID namespace.  own_mntns: pidone
- * already has a mount namespace of its own (it was cloned with one). */
+ * already has a private mount namespace of its own (it was cloned with
+ * one). */
 void
 procfs_prepare(const struct config *cfg, bool pid1, bool own_mntns)
 {
@@ -43,31 +61,31 @@ procfs_prepare(const struct config *cfg, bool pid1, bool own_mntns)
 			    "PID namespace; add --pidns");
 		return;
 	}
+	if (access("/proc", F_OK) < 0) {
+		if (cfg->mount_proc == PROC_FORCE || own_mntns)
+			die(EXIT_OWN, "mount proc on /proc: there is no /proc "
+			    "directory; create it, or pass --no-mount-proc");
+		say(L_DEBUG, "no /proc directory: not mounting procfs");
+		return;
+	}
 	if (cfg->mount_proc == PROC_AUTO && !own_mntns) {
 		/* /proc/self names the reader as the mounting namespace sees
 		 * it: "1" means this /proc is already ours. */
 		n = readlink("/proc/self", buf, sizeof buf);
 		if (n == 1 && buf[0] == '1')
 			return;
-		if (n < 0 && access("/proc", F_OK) < 0) {
-			say(L_DEBUG, "no /proc directory: not mounting procfs");
-			return;
-		}
 		say(L_INFO, "/proc shows another PID namespace: mounting a "
 		    "fresh one");
 	}
-	/* Never mount in a namespace shared with the parent, and make the
-	 * copy private first: under systemd / is shared, and a proc mounted
-	 * on a shared /proc would propagate back to the host.  (A propagation
-	 * change ignores source and type; they are named for valgrind.) */
-	if (!own_mntns && unshare(CLONE_NEWNS) < 0)
-		die(EXIT_OWN, "unshare mount namespace for /proc: %s; /proc "
-		    "shows another PID namespace: grant CAP_SYS_ADMIN, mount "
-		    "/proc before pidone, or pass --no-mount-proc",
-		    strerror(errno));
-	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
-		die(EXIT_OWN, "make / private for /proc: %s; pass "
-		    "--no-mount-proc to leave /proc alone", strerror(errno));
+	/* Never mount in a namespace shared with the parent. */
+	if (!own_mntns) {
+		if (unshare(CLONE_NEWNS) < 0)
+			die(EXIT_OWN, "unshare mount namespace for /proc: %s; "
+			    "/proc shows another PID namespace: grant "
+			    "CAP_SYS_ADMIN, mount /proc before pidone, or pass "
+			    "--no-mount-proc", strerror(errno));
+		make_private();
+	}
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 	    NULL) < 0)
 		die(EXIT_OWN, "mount proc on /proc: %s; the kernel refuses a "
@@ -110,28 +128,25 @@ write_maps(pid_t pid, uid_t uid, gid_t gid)
 		die(EXIT_OWN, "write %s: %s", path, strerror(errno));
 }
 
-/* The clone's child: wait for its maps, tie its life to the relay's, and
- * give the namespace its own /proc.  It then goes on as the init. */
+/* The clone's child: wait for its maps, tie its life to the relay's, make
+ * its mount namespace private and give the namespace its own /proc.  It then
+ * goes on as the init.  The relay holds the write end of the pipe for as
+ * long as it lives: a hang-up on the read end means it is gone.  (getppid()
+ * is 0 in a new PID namespace, so the classic check cannot work here.) */
 static void
-init_side(const struct config *cfg, int parent, int sync[2])
+init_side(const struct config *cfg, int sync[2])
 {
-	struct pollfd pfd = { .fd = parent, .events = POLLIN };
+	struct pollfd pfd = { .fd = sync[0], .events = POLLIN };
 	char c;
 
-	if (sync[0] >= 0) {
-		close(sync[1]);
-		if (read(sync[0], &c, 1) != 1)
-			_exit(EXIT_OWN);	/* the relay said why */
-		close(sync[0]);
-	}
-	/* If the relay dies, so does the namespace.  getppid() is 0 here, so
-	 * the relay's death before the prctl shows on its pidfd instead. */
+	close(sync[1]);
+	if (cfg->userns && read(sync[0], &c, 1) != 1)
+		_exit(EXIT_OWN);	/* the relay said why */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (parent >= 0) {
-		if (poll(&pfd, 1, 0) != 0)
-			_exit(EXIT_OWN);
-		close(parent);
-	}
+	if (poll(&pfd, 1, 0) != 0)
+		_exit(EXIT_OWN);	/* the relay died before the prctl */
+	close(sync[0]);
+	make_private();
 	procfs_prepare(cfg, true, true);
 }
 
@@ -154,29 +169,30 @@ clone_hint(int err)
 
 /* clone3, not unshare: unshare(CLONE_NEWPID) leaves the caller where it is,
  * and only its first child would be PID 1.  Returns the child's pid in the
- * relay and 0 in the child, which is PID 1 of the new namespace. */
+ * relay and 0 in the child, which is PID 1 of the new namespace.  clone3
+ * (Linux 5.3) also gives a pidfd; where it is missing or refused (seccomp
+ * profiles answer ENOSYS or EPERM), plain clone does the same without. */
 pid_t
-ns_clone(const struct config *cfg, int *pidfd)
+ns_clone(const struct config *cfg, int *pidfd, int *lifeline)
 {
 	struct clone_args args;
-	pid_t relay = getpid(), pid;
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
-	int sync[2] = { -1, -1 }, parent, fd = -1;
+	int sync[2], fd = -1;
 	uint64_t flags = CLONE_NEWPID | CLONE_NEWNS;
+	pid_t pid;
 
-	if (cfg->userns) {
+	if (cfg->userns)
 		flags |= CLONE_NEWUSER;
-		if (pipe2(sync, O_CLOEXEC) < 0)
-			die(EXIT_OWN, "pipe: %s", strerror(errno));
-	}
-	parent = (int)syscall(SYS_pidfd_open, relay, 0);
+	if (pipe2(sync, O_CLOEXEC) < 0)
+		die(EXIT_OWN, "pipe: %s", strerror(errno));
 	memset(&args, 0, sizeof args);
 	args.flags = flags | CLONE_PIDFD;
 	args.pidfd = (uintptr_t)&fd;
 	args.exit_signal = SIGCHLD;
 	pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
-	if (pid < 0 && errno == ENOSYS) {	/* before Linux 5.3 */
+	if (pid < 0 && (errno == ENOSYS || errno == EPERM)) {
+		say(L_DEBUG, "clone3: %s; using clone", strerror(errno));
 		fd = -1;
 		pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
 	}
@@ -184,19 +200,17 @@ ns_clone(const struct config *cfg, int *pidfd)
 		die(EXIT_OWN, "clone into a new PID namespace: %s%s",
 		    strerror(errno), clone_hint(errno));
 	if (pid == 0) {
-		init_side(cfg, parent, sync);
+		init_side(cfg, sync);
 		return 0;
 	}
-	if (parent >= 0)
-		close(parent);
+	close(sync[0]);
 	if (cfg->userns) {
-		close(sync[0]);
 		write_maps(pid, uid, gid);
 		if (write(sync[1], "", 1) != 1)
 			die(EXIT_OWN, "pipe: %s", strerror(errno));
-		close(sync[1]);
 	}
 	*pidfd = fd;
+	*lifeline = sync[1];
 	say(L_INFO, "namespace init is pid %d here", (int)pid);
 	return pid;
 }

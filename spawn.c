@@ -5,7 +5,9 @@
  * lets go of so that it holds nothing the payload may close. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -38,6 +40,67 @@ listen_pid_slot(pid_t pid)
 	return NULL;
 }
 
+/* execve, and what POSIX's execvp does and musl's does not: a file the
+ * kernel cannot execute (ENOEXEC: a script without "#!") runs under
+ * /bin/sh.  Returns only on failure, with the first errno kept. */
+static void
+exec_file(const char *file, char **argv)
+{
+	int argc;
+
+	execve(file, argv, environ);
+	if (errno != ENOEXEC)
+		return;
+	for (argc = 0; argv[argc]; argc++)
+		;
+	{
+		/* The vfork child must not allocate: the stack holds it. */
+		char *sh[argc + 2];
+
+		sh[0] = "sh";
+		sh[1] = (char *)file;
+		memcpy(sh + 2, argv + 1, (size_t)argc * sizeof *argv);
+		execve("/bin/sh", sh, environ);
+	}
+	errno = ENOEXEC;
+}
+
+/* execvp: a name without a slash is looked up in PATH (an empty element is
+ * the current directory); EACCES anywhere wins over ENOENT. */
+static void
+exec_path(char **argv)
+{
+	const char *name = argv[0], *p, *end, *path = getenv("PATH");
+	char buf[4096];
+	size_t n, len = strlen(name);
+	bool eacces = false;
+
+	if (strchr(name, '/')) {
+		exec_file(name, argv);
+		return;
+	}
+	if (!path)
+		path = "/usr/local/bin:/bin:/usr/bin";
+	for (p = path; ; p = end + 1) {
+		if (!(end = strchr(p, ':')))
+			end = p + strlen(p);
+		n = (size_t)(end - p);
+		if (n + len + 2 <= sizeof buf) {
+			memcpy(buf, p, n);
+			buf[n] = '/';
+			memcpy(buf + n + !!n, name, len + 1);
+			exec_file(buf, argv);
+			if (errno == EACCES)
+				eacces = true;
+			else if (errno != ENOENT && errno != ENOTDIR)
+				return;
+		}
+		if (!*end)
+			break;
+	}
+	errno = eacces ? EACCES : ENOENT;
+}
+
 /* In the vfork child: it shares pidone's memory until exec, so it only
  * resets state, execs, and _exits; it never returns. */
 static NORETURN void
@@ -65,10 +128,8 @@ exec_payload(const struct state *st, char **slot)
 		/* cppcheck-suppress autoVariables ; exec copies it */
 		*slot = entry;
 	}
-	if (st->chld_ignored)
-		(void)signal(SIGCHLD, SIG_IGN);
-	signals_setmask(&st->orig_mask, NULL);
-	execvp(cfg->argv[0], cfg->argv);
+	signals_restore(st);
+	exec_path(cfg->argv);
 	e = errno;
 	say(L_ERROR, "exec %s: %s", cfg->argv[0], strerror(e));
 	_exit(cfg->exec_status ? cfg->exec_status :
@@ -105,26 +166,97 @@ spawn_payload(struct state *st)
 	return pid;
 }
 
-/* Close every fd >= 3 but keep.  close_range(2) is Linux 5.9; older kernels
- * get the loop. */
-static void
-close_fds(int keep)
-{
-	struct rlimit rl;
-	long fd, max;
+/* What getdents64 returns; musl-gcc does not see <linux/dirent.h>. */
+struct dirent64 {
+	unsigned long long d_ino;
+	long long d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
 
-	if (keep < 3) {
-		if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
-			return;
-	} else if (syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U) == 0 &&
-	    syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U) == 0) {
-		return;
+static bool
+kept(int fd, const int *keep, size_t n)
+{
+	while (n--)
+		if (keep[n] == fd)
+			return true;
+	return false;
+}
+
+/* A /proc/self/fd entry's number; -1 for "." and "..". */
+static long
+fd_number(const char *s)
+{
+	long fd = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		fd = fd * 10 + (*s - '0');
 	}
-	max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ?
-	    (long)rl.rlim_cur : 65536;
+	return fd;
+}
+
+/* Without close_range: the fds /proc/self/fd lists (fds are not
+ * namespaced, so any procfs that shows pidone will do), else every number
+ * below the limit, which a container may set to a million. */
+static void
+close_fds_slowly(const int *keep, size_t nkeep)
+{
+	unsigned long long buf[256];	/* aligned for struct dirent64 */
+	struct dirent64 *d;
+	struct rlimit rl;
+	long n, off, fd, max;
+	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dir >= 0) {
+		while ((n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0)
+			for (off = 0; off < n; off += d->d_reclen) {
+				d = (struct dirent64 *)(void *)((char *)buf +
+				    off);
+				fd = fd_number(d->d_name);
+				if (fd >= 3 && fd != dir &&
+				    !kept((int)fd, keep, nkeep))
+					close((int)fd);
+			}
+		close(dir);
+		if (n == 0)
+			return;
+	}
+	max = syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0 ?
+	    (long)rl.rlim_cur : 1024;
 	for (fd = 3; fd < max; fd++)
-		if (fd != keep)
+		if (!kept((int)fd, keep, nkeep))
 			close((int)fd);
+}
+
+/* Close every fd >= 3 but the ones pidone's loop needs.  close_range(2) is
+ * Linux 5.9, and a seccomp profile may refuse it. */
+static void
+close_fds(const int *keep, size_t nkeep)
+{
+	unsigned from = 3;
+	int next;
+	size_t i;
+
+	for (;;) {
+		for (next = -1, i = 0; i < nkeep; i++)
+			if (keep[i] >= (int)from && (next < 0 || keep[i] < next))
+				next = keep[i];
+		if (next < 0)
+			break;
+		if (next > (int)from && syscall(SYS_close_range, from,
+		    (unsigned)next - 1, 0U) < 0) {
+			close_fds_slowly(keep, nkeep);
+			return;
+		}
+		from = (unsigned)next + 1;
+	}
+	if (syscall(SYS_close_range, from, ~0U, 0U) < 0)
+		close_fds_slowly(keep, nkeep);
 }
 
 /* Let go of what pidone holds so that it pins nothing: its cwd's mount and
@@ -132,7 +264,9 @@ close_fds(int keep)
 void
 settle(const struct state *st)
 {
-	close_fds(st->pidfd);
+	const int keep[] = { st->pidfd, st->sigfd, st->lifeline };
+
+	close_fds(keep, sizeof keep / sizeof *keep);
 	if (chdir("/") < 0)
 		say(L_WARNING, "chdir /: %s", strerror(errno));
 }

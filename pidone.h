@@ -78,7 +78,7 @@ extern int log_level;
 #define NORETURN
 #endif
 
-/* init.c */
+/* config.c */
 int config_parse(struct config *cfg, int argc, char **argv);
 
 /* msg.c */

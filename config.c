@@ -66,6 +66,63 @@ static const char license_text[] =
 "OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE\n"
 "SOFTWARE.\n";
 
+/* What --version prints: pidone's own line, or the one a peer's name makes
+ * scripts expect. */
+enum version_line { V_PIDONE, V_TINI, V_DUMB_INIT, V_CATATONIT };
+
+/* The rules in which a name differs from pidone's, one bit each. */
+enum {
+	OWN = 1 << 0,		/* pidone's own name, not a peer's */
+	SETSID = 1 << 1,	/* setsid mode unless -c or DUMB_INIT_SETSID=0 */
+	TERM_ON_EXIT = 1 << 2,	/* payload gone: SIGTERM where signals go */
+	TTY_STOP = 1 << 3,	/* stop after forwarding TSTP/TTIN/TTOU, also
+				 * outside setsid mode (pidone: only in it) */
+	LAX_VERBOSITY = 1 << 4,	/* TINI_VERBOSITY as tini's atoi: no errors */
+	REWRITE_31 = 1 << 5,	/* -r takes signals 1..31 only */
+};
+
+/* Every name pidone answers to (the basename of argv[0]), with that init's
+ * defaults and exceptions; any other name is pidone's own, the first row.
+ * Options and environment variables still override the defaults. */
+static const struct personality {
+	const char *name;
+	long grace_ms;
+	int usage_status;	/* exit status of a usage error */
+	int exec_status;	/* when exec fails; 0: 126, or 127 not found */
+	enum version_line version;
+	unsigned rules;
+} personalities[] = {
+	/* name          grace usage     exec  --version    rules */
+	{ "pidone",      3000, EXIT_OWN, 0,    V_PIDONE,    OWN },
+	{ "tini",        0,    1,        0,    V_TINI,      LAX_VERBOSITY },
+	{ "docker-init", 0,    1,        0,    V_TINI,      LAX_VERBOSITY },
+	{ "dumb-init",   0,    1,        2,    V_DUMB_INIT,
+	    SETSID | TERM_ON_EXIT | TTY_STOP | REWRITE_31 },
+	{ "catatonit",   0,    1,        0,    V_CATATONIT, 0 },
+	{ "podman-init", 0,    1,        0,    V_CATATONIT, 0 },
+};
+
+static const struct personality *
+personality(const char *argv0)
+{
+	const char *base = argv0 ? strrchr(argv0, '/') : NULL;
+	size_t i;
+
+	base = base ? base + 1 : argv0 ? argv0 : "";
+	for (i = 1; i < sizeof personalities / sizeof *personalities; i++)
+		if (!strcmp(base, personalities[i].name))
+			return &personalities[i];
+	return &personalities[0];
+}
+
+/* One config_parse call: the config it fills, the name's row, and the
+ * signals -r has rewritten (setsid mode leaves those alone). */
+struct parse {
+	struct config *cfg;
+	const struct personality *who;
+	bool given[NSIG];
+};
+
 /* Usage errors print one line and make config_parse fail. */
 static int PRINTF(1, 2)
 bad(const char *fmt, ...)
@@ -97,6 +154,26 @@ parse_num(const char *s, long max, long *out)
 	return 0;
 }
 
+/* tini reads TINI_VERBOSITY with atoi and never complains: leading blanks
+ * and a sign, the digits up to the first other character, 0 when there are
+ * none.  Below 0 prints as 0 does, above the top as the top does. */
+static int
+parse_lax_level(const char *s)
+{
+	long v = 0;
+	bool neg = false;
+
+	while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+		s++;
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	for (; *s >= '0' && *s <= '9' && v <= L_TRACE; s++)
+		v = v * 10 + (*s - '0');
+	if (neg)
+		return L_ERROR;
+	return v > L_TRACE ? L_TRACE : (int)v;
+}
+
 /* Seconds with up to three decimals, 0 to a day, into milliseconds. */
 static int
 parse_grace(const char *s, long *ms)
@@ -120,29 +197,31 @@ parse_grace(const char *s, long *ms)
 	return 0;
 }
 
+/* S:R into the rewrite table.  dumb-init refuses signals above 31 (its
+ * table ends there), so its name does too; pidone's takes them all. */
 static int
-parse_rewrite(const char *spec, unsigned char *rewrite, bool *given)
+parse_rewrite(struct parse *p, const char *spec)
 {
 	char buf[32];
 	const char *colon = strchr(spec, ':');
 	size_t n = colon ? (size_t)(colon - spec) : 0;
-	int from, to;
+	int from, to, max = p->who->rules & REWRITE_31 ? 31 : NSIG - 1;
 
 	if (!colon || n >= sizeof buf)
 		return bad("bad --rewrite '%s': expected S:R, signal names or "
-		    "numbers 1..%d, R=0 to drop S", spec, NSIG - 1);
+		    "numbers 1..%d, R=0 to drop S", spec, max);
 	memcpy(buf, spec, n);
 	buf[n] = '\0';
 	from = sig_parse(buf);
 	to = strcmp(colon + 1, "0") ? sig_parse(colon + 1) : 0;
-	if (from < 0 || to < 0)
+	if (from < 0 || to < 0 || from > max || to > max)
 		return bad("bad --rewrite '%s': expected S:R, signal names or "
-		    "numbers 1..%d, R=0 to drop S", spec, NSIG - 1);
+		    "numbers 1..%d, R=0 to drop S", spec, max);
 	if (from == SIGKILL || from == SIGSTOP)
 		return bad("bad --rewrite '%s': %s cannot be caught", spec,
 		    sig_name(from));
-	rewrite[from] = (unsigned char)to;
-	given[from] = true;
+	p->cfg->rewrite[from] = (unsigned char)to;
+	p->given[from] = true;
 	return 0;
 }
 
@@ -160,35 +239,21 @@ env_level(const char *name, int *lvl)
 	return 0;
 }
 
-/* The basename of argv[0] picks a peer's defaults. */
-static void
-personality(struct config *cfg, const char *argv0)
-{
-	const char *base = argv0 ? strrchr(argv0, '/') : NULL;
-
-	base = base ? base + 1 : argv0 ? argv0 : "pidone";
-	if (!strcmp(base, "pidone"))
-		return;
-	if (!strcmp(base, "tini") || !strcmp(base, "docker-init")) {
-		cfg->tini_version = true;
-	} else if (!strcmp(base, "dumb-init")) {
-		cfg->setsid = true;
-		cfg->term_group_on_exit = true;
-		cfg->exec_status = 2;
-	} else if (strcmp(base, "catatonit") && strcmp(base, "podman-init")) {
-		return;
-	}
-	cfg->grace_ms = 0;
-	cfg->usage_status = 1;
-}
-
+/* Every peer's variables, under every name.  DUMB_INIT_SETSID has only
+ * ever had dumb-init's rule: 0 is off, anything else (empty too) is on. */
 static int
-parse_env(struct config *cfg)
+parse_env(struct parse *p)
 {
+	struct config *cfg = p->cfg;
 	const char *v;
 
-	if (env_level("TINI_VERBOSITY", &log_level) < 0 ||
-	    env_level("PIDONE_VERBOSITY", &log_level) < 0)
+	if (p->who->rules & LAX_VERBOSITY) {
+		if ((v = getenv("TINI_VERBOSITY")))
+			log_level = parse_lax_level(v);
+	} else if (env_level("TINI_VERBOSITY", &log_level) < 0) {
+		return -1;
+	}
+	if (env_level("PIDONE_VERBOSITY", &log_level) < 0)
 		return -1;
 	if ((v = getenv("DUMB_INIT_DEBUG")) && !strcmp(v, "1"))
 		log_level = L_DEBUG;
@@ -198,30 +263,38 @@ parse_env(struct config *cfg)
 		cfg->subreaper = true;
 	if (getenv("TINI_KILL_PROCESS_GROUP"))
 		cfg->pgroup = true;
-	if ((v = getenv("DUMB_INIT_SETSID"))) {
-		if (strcmp(v, "0") && strcmp(v, "1"))
-			return bad("bad DUMB_INIT_SETSID='%s': expected 0 or 1",
-			    v);
-		cfg->setsid = *v == '1';
-	}
+	if ((v = getenv("DUMB_INIT_SETSID")))
+		cfg->setsid = strcmp(v, "0") != 0;
 	if ((v = getenv("PIDONE_GRACE")) && parse_grace(v, &cfg->grace_ms) < 0)
 		return bad("bad PIDONE_GRACE='%s': expected seconds 0..86400, "
 		    "e.g. 3 or 0.5", v);
 	return 0;
 }
 
+/* Each in the shape (and on the stream) scripts check for under that name:
+ * `docker info` parses docker-init's, dumb-init prints on stderr. */
 static void
-print_version(const struct config *cfg)
+print_version(enum version_line v)
 {
-	/* Docker's `docker info` parses this exact shape. */
 	char buf[128];
 
-	if (cfg->tini_version)
+	switch (v) {
+	case V_TINI:
 		put(STDOUT_FILENO, buf, fmt(buf, sizeof buf,
 		    "tini version %s - git.%s\n", VERSION, GIT_ID));
-	else
+		break;
+	case V_DUMB_INIT:
+		put(STDERR_FILENO, buf, fmt(buf, sizeof buf,
+		    "dumb-init v%s (pidone)\n", VERSION));
+		break;
+	case V_CATATONIT:
+		put(STDOUT_FILENO, buf, fmt(buf, sizeof buf,
+		    "tini version %s_catatonit\n", VERSION));
+		break;
+	default:
 		put(STDOUT_FILENO, buf, fmt(buf, sizeof buf, "pidone %s\n",
 		    VERSION));
+	}
 }
 
 /* Long options and their short letters; the ones without a letter get a
@@ -267,17 +340,19 @@ find_opt(const char *name, size_t len, int key)
 	return NULL;
 }
 
-/* One option into cfg: 0 to go on, 1 when done (help, version, license
- * printed), -1 on a bad value. */
+/* One option into the config: 0 to go on, 1 when done (help, version,
+ * license printed), -1 on a bad value.  Where options contradict, the last
+ * word wins: -c means the payload alone, a later -g its group again. */
 static int
-apply(struct config *cfg, int key, const char *val, bool *given)
+apply(struct parse *p, int key, const char *val)
 {
+	struct config *cfg = p->cfg;
 	long n;
 
 	switch (key) {
 	case 's': cfg->subreaper = true; break;
 	case 'g': cfg->pgroup = true; break;
-	case 'c': cfg->setsid = false; break;
+	case 'c': cfg->setsid = cfg->pgroup = false; break;
 	case OPT_SETSID: cfg->setsid = true; break;
 	case 'w': cfg->warn_reap = true; break;
 	case 'n': cfg->pidns = true; break;
@@ -296,7 +371,7 @@ apply(struct config *cfg, int key, const char *val, bool *given)
 	case 'v': if (log_level < L_TRACE) log_level++; break;
 	case 'q': log_level = L_ERROR; break;
 	case 'r':
-		return parse_rewrite(val, cfg->rewrite, given);
+		return parse_rewrite(p, val);
 	case 'p':
 		if ((cfg->pdeathsig = sig_parse(val)) < 0)
 			return bad("bad --pdeathsig '%s': expected a signal "
@@ -318,7 +393,7 @@ apply(struct config *cfg, int key, const char *val, bool *given)
 		put(STDOUT_FILENO, usage_text, sizeof usage_text - 1);
 		return 1;
 	case 'V':
-		print_version(cfg);
+		print_version(p->who->version);
 		return 1;
 	default:	/* 'l', 'L' */
 		put(STDOUT_FILENO, license_text, sizeof license_text - 1);
@@ -331,7 +406,7 @@ apply(struct config *cfg, int key, const char *val, bool *given)
  * "-vvv", "-t3", "-t 3", "--grace=3" and "--grace 3" all work.  Returns
  * the index of the program in argv, 0 when done, -1 on a bad option. */
 static int
-parse_args(struct config *cfg, int argc, char **argv, bool *given)
+parse_args(struct parse *p, int argc, char **argv)
 {
 	const struct opt *o;
 	const char *a, *val, *eq;
@@ -355,7 +430,7 @@ parse_args(struct config *cfg, int argc, char **argv, bool *given)
 			if (o->arg && !val)
 				return bad("option '%s' needs a value (see "
 				    "pidone --help)", a);
-			if ((r = apply(cfg, o->key, val, given)) != 0)
+			if ((r = apply(p, o->key, val)) != 0)
 				return r < 0 ? -1 : 0;
 			continue;
 		}
@@ -367,7 +442,7 @@ parse_args(struct config *cfg, int argc, char **argv, bool *given)
 			if (o->arg && !val)
 				return bad("option '-%c' needs a value (see "
 				    "pidone --help)", *a);
-			if ((r = apply(cfg, o->key, val, given)) != 0)
+			if ((r = apply(p, o->key, val)) != 0)
 				return r < 0 ? -1 : 0;
 			if (o->arg)
 				break;
@@ -383,18 +458,22 @@ parse_args(struct config *cfg, int argc, char **argv, bool *given)
 int
 config_parse(struct config *cfg, int argc, char **argv)
 {
-	bool given[NSIG] = { false };
+	struct parse p;
 	int first, s;
 
+	memset(&p, 0, sizeof p);
 	memset(cfg, 0, sizeof *cfg);
-	cfg->grace_ms = 3000;
-	cfg->usage_status = EXIT_OWN;
+	p.cfg = cfg;
+	p.who = personality(argc > 0 ? argv[0] : NULL);
+	cfg->grace_ms = p.who->grace_ms;
+	cfg->usage_status = p.who->usage_status;
+	cfg->exec_status = p.who->exec_status;
+	cfg->setsid = (p.who->rules & SETSID) != 0;
 	for (s = 0; s < NSIG; s++)
 		cfg->rewrite[s] = (unsigned char)s;
-	personality(cfg, argc > 0 ? argv[0] : NULL);
-	if (parse_env(cfg) < 0)
+	if (parse_env(&p) < 0)
 		return -1;
-	if ((first = parse_args(cfg, argc, argv, given)) <= 0)
+	if ((first = parse_args(&p, argc, argv)) <= 0)
 		return first < 0 ? -1 : 1;
 
 	if (cfg->userns && !cfg->pidns)
@@ -407,11 +486,17 @@ config_parse(struct config *cfg, int argc, char **argv)
 		return bad("no program to run (usage: pidone [OPTIONS] [--] "
 		    "PROGRAM [ARGS...], or pidone -P)");
 	cfg->argv = cfg->pause ? NULL : argv + first;
+	/* dumb-init's SIGTERM on exit goes where its signals go: the group in
+	 * setsid mode; otherwise the payload, which is gone, so nobody. */
+	cfg->term_group_on_exit = (p.who->rules & TERM_ON_EXIT) &&
+	    (cfg->setsid || cfg->pgroup);
 	/* In setsid mode a TTY stop signal stops the whole session, as the
-	 * shell would have done, unless the user said otherwise. */
+	 * shell would have done, unless the user said otherwise; pidone then
+	 * stops too, so the shell above sees the job stop. */
+	cfg->stop_after_tty = (p.who->rules & TTY_STOP) || cfg->setsid;
 	if (cfg->setsid)
 		for (s = SIGTSTP; s <= SIGTTOU; s++)
-			if (!given[s])
+			if (!p.given[s])
 				cfg->rewrite[s] = SIGSTOP;
 	return 0;
 }

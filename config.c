@@ -154,9 +154,10 @@ parse_num(const char *s, long max, long *out)
 	return 0;
 }
 
-/* tini reads TINI_VERBOSITY with atoi and never complains: leading blanks
- * and a sign, the digits up to the first other character, 0 when there are
- * none.  Below 0 prints as 0 does, above the top as the top does. */
+/* tini reads TINI_VERBOSITY with atoi into an unsigned and never
+ * complains: leading blanks and a sign, the digits up to the first other
+ * character, 0 when there are none.  Above the top prints as the top does,
+ * and so does a negative number (a huge unsigned one to tini). */
 static int
 parse_lax_level(const char *s)
 {
@@ -169,8 +170,8 @@ parse_lax_level(const char *s)
 		neg = *s++ == '-';
 	for (; *s >= '0' && *s <= '9' && v <= L_TRACE; s++)
 		v = v * 10 + (*s - '0');
-	if (neg)
-		return L_ERROR;
+	if (neg && v > 0)
+		return L_TRACE;
 	return v > L_TRACE ? L_TRACE : (int)v;
 }
 

@@ -3,9 +3,11 @@
 # Personalities (SPEC §2): pidone called through a symlink named after a peer
 # takes that peer's defaults where they differ, and options still override.
 #
-# What the real peers do, for comparison (measured here on Debian 12 with
-# tini 0.19.0, dumb-init 1.2.5, catatonit 0.1.7; not asserted), and what
-# pidone does under their names:
+# Cases marked "against the peer" run the real peer first (tini 0.19.0,
+# dumb-init 1.2.5, catatonit 0.1.7 from Debian 12; .ci/run installs them)
+# and then pidone under its name, with the same expectation; a peer that is
+# not installed makes the case skip after pidone's part passed.  The peers,
+# as measured here, and pidone under their names:
 #
 #   case                 tini        dumb-init          catatonit    pidone as it
 #   no program, bad opt  1           1                  1            1 (as pidone: 125)
@@ -13,16 +15,24 @@
 #   not executable       126         2                  1            126 (dumb-init: 2)
 #   --version            "tini version 0.19.0" (stdout)              tini, docker-init:
 #                                    "dumb-init v1.2.5" (stderr)     "tini version V -
-#                                               "tini version 0.1.7_  git.ID"; the
-#                                               catatonit" (stdout)  others "pidone V"
+#                                               "tini version 0.1.7_  git.ID"; dumb-init:
+#                                               catatonit" (stdout)  "dumb-init vV (pidone)"
+#                                                                    (stderr); catatonit,
+#                                                                    podman-init: "tini
+#                                                                    version V_catatonit"
 #   payload's session    own group   session leader     own group    the same
 #   signals go to        payload     payload's group    payload      the same
-#   SIGTSTP              forwarded   STOP to the group, not          forwarded; dumb-init
-#                                    stops itself       forwarded    as dumb-init (-c:
-#                                                                    forwarded only)
-#   leftover when the    killed at   SIGTERM to the     killed at    the same: grace 0
-#     payload exits      once        group, then exit   once         (as pidone: SIGTERM,
-#     (as PID 1)                                                     3 s, SIGKILL)
+#   SIGTSTP              forwarded   STOP to the group  not          forwarded; dumb-init
+#                                    (-c: TSTP to the   forwarded    as dumb-init
+#                                    payload), then
+#                                    stops itself
+#   leftover when the    killed at   setsid: SIGTERM to killed at    the same: grace 0
+#     payload exits      once        the group; -c:     once         (as pidone: SIGTERM,
+#     (as PID 1)                     none; then exit                 3 s, SIGKILL)
+#   -r above 31          -           usage error (1)    -            dumb-init: the same
+#   TINI_VERBOSITY=abc   0, runs     -                  -            tini, docker-init:
+#                                                                    the same (pidone: 125)
+#   kill -SEGV init      dies        forwarded          -            forwarded, every name
 
 bats_require_minimum_version 1.5.0
 

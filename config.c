@@ -72,7 +72,7 @@ enum version_line { V_PIDONE, V_TINI, V_DUMB_INIT, V_CATATONIT };
 
 /* The rules in which a name differs from pidone's, one bit each. */
 enum {
-	OWN = 1 << 0,		/* pidone's own name, not a peer's */
+	OWN = 1 << 0,		/* pidone's own name: for what peers never do */
 	SETSID = 1 << 1,	/* setsid mode unless -c or DUMB_INIT_SETSID=0 */
 	TERM_ON_EXIT = 1 << 2,	/* payload gone: SIGTERM where signals go */
 	TTY_STOP = 1 << 3,	/* stop after forwarding TSTP/TTIN/TTOU, also

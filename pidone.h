@@ -37,9 +37,9 @@ struct config {
 	bool setsid;		/* payload is a session leader */
 	bool warn_reap;
 	bool term_group_on_exit; /* dumb-init: TERM to the group, then exit */
+	bool stop_after_tty;	/* stop pidone after forwarding TSTP/TTIN/TTOU */
 	bool pidns;
 	bool userns;
-	bool tini_version;	/* --version prints Docker's tini line */
 	enum mount_proc mount_proc;
 	int usage_status;	/* exit status of a usage error */
 	int exec_status;	/* exit status when exec fails; 0: 126/127 */
@@ -83,7 +83,7 @@ extern int log_level;
 #define NORETURN
 #endif
 
-/* init.c */
+/* config.c */
 int config_parse(struct config *cfg, int argc, char **argv);
 
 /* msg.c */

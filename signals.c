@@ -260,9 +260,10 @@ signals_forward(struct state *st, const siginfo_t *si)
 	if (send_payload(st, target, to) < 0 && errno != ESRCH && !hush())
 		say(L_WARNING, "kill %d SIG%s: %s", (int)target, sig_name(to),
 		    strerror(errno));
-	/* A TTY stop in setsid mode stops the session and then pidone, so the
-	 * shell above sees the job stop; SIGCONT brings both back. */
-	if (!st->relay && cfg->setsid &&
+	/* A TTY stop in setsid mode (and under dumb-init's name in every mode)
+	 * stops pidone after the payload, so the shell above sees the job
+	 * stop; SIGCONT brings both back. */
+	if (!st->relay && cfg->stop_after_tty &&
 	    (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU))
 		kill(getpid(), SIGSTOP);
 }

@@ -3,9 +3,11 @@
 # Personalities (SPEC §2): pidone called through a symlink named after a peer
 # takes that peer's defaults where they differ, and options still override.
 #
-# What the real peers do, for comparison (measured here on Debian 12 with
-# tini 0.19.0, dumb-init 1.2.5, catatonit 0.1.7; not asserted), and what
-# pidone does under their names:
+# Cases marked "against the peer" run the real peer first (tini 0.19.0,
+# dumb-init 1.2.5, catatonit 0.1.7 from Debian 12; .ci/run installs them)
+# and then pidone under its name, with the same expectation; a peer that is
+# not installed makes the case skip after pidone's part passed.  The peers,
+# as measured here, and pidone under their names:
 #
 #   case                 tini        dumb-init          catatonit    pidone as it
 #   no program, bad opt  1           1                  1            1 (as pidone: 125)
@@ -13,16 +15,24 @@
 #   not executable       126         2                  1            126 (dumb-init: 2)
 #   --version            "tini version 0.19.0" (stdout)              tini, docker-init:
 #                                    "dumb-init v1.2.5" (stderr)     "tini version V -
-#                                               "tini version 0.1.7_  git.ID"; the
-#                                               catatonit" (stdout)  others "pidone V"
+#                                               "tini version 0.1.7_  git.ID"; dumb-init:
+#                                               catatonit" (stdout)  "dumb-init vV (pidone)"
+#                                                                    (stderr); catatonit,
+#                                                                    podman-init: "tini
+#                                                                    version V_catatonit"
 #   payload's session    own group   session leader     own group    the same
 #   signals go to        payload     payload's group    payload      the same
-#   SIGTSTP              forwarded   STOP to the group, not          forwarded; dumb-init
-#                                    stops itself       forwarded    as dumb-init (-c:
-#                                                                    forwarded only)
-#   leftover when the    killed at   SIGTERM to the     killed at    the same: grace 0
-#     payload exits      once        group, then exit   once         (as pidone: SIGTERM,
-#     (as PID 1)                                                     3 s, SIGKILL)
+#   SIGTSTP              forwarded   STOP to the group  not          forwarded; dumb-init
+#                                    (-c: TSTP to the   forwarded    as dumb-init
+#                                    payload), then
+#                                    stops itself
+#   leftover when the    killed at   setsid: SIGTERM to killed at    the same: grace 0
+#     payload exits      once        the group; -c:     once         (as pidone: SIGTERM,
+#     (as PID 1)                     none; then exit                 3 s, SIGKILL)
+#   -r above 31          -           usage error (1)    -            dumb-init: the same
+#   TINI_VERBOSITY=abc   0, runs     -                  -            tini, docker-init:
+#                                                                    the same (pidone: 125)
+#   kill -SEGV init      dies        forwarded          -            forwarded, every name
 
 bats_require_minimum_version 1.5.0
 
@@ -68,6 +78,42 @@ teardown() {
 
 usage_status() { case $1 in pidone) echo 125 ;; *) echo 1 ;; esac; }
 
+# real_peer NAME: the installed init that pidone's name NAME stands in for
+# (docker-init is tini, podman-init is catatonit); nothing when absent.
+real_peer() {
+	local n=$1
+	case $n in
+	docker-init) n=tini ;;
+	podman-init) n=catatonit ;;
+	esac
+	command -v "$n" 2>/dev/null || true
+}
+
+# against_peer NAME CHECK [ARGS...]: run CHECK INIT [ARGS...] first with
+# the real peer NAME as INIT (so the expectation is the peer's own
+# behaviour), then with pidone under NAME.  A peer that is not installed is
+# noted in MISSING; end the case with `peers_compared`.
+MISSING=
+against_peer() {
+	local name=$1 check=$2 peer
+	shift 2
+	peer=$(real_peer "$name")
+	if [ -n "$peer" ]; then
+		echo "--- the real $name: $peer"
+		"$check" "$peer" "$@"
+	else
+		MISSING+=" $name"
+	fi
+	echo "--- pidone as $name"
+	"$check" "$B/$name" "$@"
+}
+
+# peers_compared: pidone passed; skip (say so) if a peer could not be run
+# for comparison (.ci/run installs them all).
+peers_compared() {
+	[ -z "$MISSING" ] || skip "pidone passed; peer not installed:$MISSING"
+}
+
 # ms_since T0: milliseconds since T0 (a `date +%s%N`).
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
@@ -107,13 +153,32 @@ exit 0'
 	done
 }
 
-@test "dumb-init, catatonit, podman-init --version print pidone's own line" {
-	for n in dumb-init catatonit podman-init; do
-		run -0 --separate-stderr timed "$B/$n" --version
-		echo "$n: [$output] [$stderr]"
-		[[ "$output" =~ ^pidone\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
-		[ -z "$stderr" ]
+# Item 5 of issue 11: scripts match "dumb-init v" on dumb-init's stderr
+# and "tini version X_catatonit" on catatonit's stdout.
+version_dumb_init() {
+	run -0 --separate-stderr timed "$1" --version
+	echo "$1 --version: stdout [$output] stderr [$stderr]"
+	[ -z "$output" ]
+	[[ "$stderr" =~ ^dumb-init\ v[0-9]+\.[0-9]+\.[0-9]+( \(pidone\))?$ ]]
+}
+version_catatonit() {
+	run -0 --separate-stderr timed "$1" --version
+	echo "$1 --version: stdout [$output] stderr [$stderr]"
+	[ -z "$stderr" ]
+	[[ "$output" =~ ^tini\ version\ [0-9]+\.[0-9]+\.[0-9]+_catatonit$ ]]
+}
+
+@test "dumb-init, catatonit, podman-init --version: the peer's line, pidone's version" {
+	local v
+	run -0 timed "$B/pidone" --version
+	v=${output#pidone }
+	against_peer dumb-init version_dumb_init
+	[ "$stderr" = "dumb-init v$v (pidone)" ]
+	for n in catatonit podman-init; do
+		against_peer "$n" version_catatonit
+		[ "$output" = "tini version ${v}_catatonit" ]
 	done
+	peers_compared
 }
 
 @test "-h: usage on stdout, exit 0, under every name" {
@@ -182,6 +247,58 @@ exit 0'
 	run -4 timed env DUMB_INIT_SETSID=0 "$B/dumb-init" -- sh -c 'exit 4'
 	run -5 timed "$B/catatonit" -g -- sh -c 'exit 5'
 	run -5 timed "$B/podman-init" -g -- sh -c 'exit 5'
+}
+
+# rewrite_range INIT: dumb-init's -r takes signals 1..31 (R may be 0) and
+# refuses anything above as a usage error.
+rewrite_range() {
+	local r
+	for r in 1:32 32:1 1:64 64:1 15:34; do
+		run --separate-stderr timed "$1" -r "$r" -- true
+		echo "$1 -r $r: status $status, stderr [${stderr:0:80}]"
+		[ "$status" -eq 1 ]
+	done
+	for r in 1:31 31:1 15:0 10:12; do
+		run -0 timed "$1" -r "$r" -- true
+	done
+}
+
+@test "dumb-init -r: signals 1..31 only; pidone's own name takes real-time ones" {
+	against_peer dumb-init rewrite_range
+	run -1 --separate-stderr timed "$B/dumb-init" -r 1:32 -- true
+	[ "$stderr" = "pidone: error: bad --rewrite '1:32': expected S:R, signal names or numbers 1..31, R=0 to drop S" ]
+	for r in 1:32 32:1 1:64 RTMIN:TERM; do
+		run -0 timed "$B/pidone" -r "$r" -- true
+		run -0 timed "$B/tini" -r "$r" -- true
+	done
+}
+
+# lax_verbosity INIT: tini reads TINI_VERBOSITY with atoi and never fails:
+# no number means 0 (silent), above 4 or negative means everything.
+lax_verbosity() {
+	local v
+	for v in '' abc 0 -0 0x9 ' 0'; do
+		run --separate-stderr timed env TINI_VERBOSITY="$v" "$1" -- sh -c 'exit 3'
+		echo "TINI_VERBOSITY='$v' $1: status $status, ${#stderr_lines[@]} lines on stderr"
+		[ "$status" -eq 3 ]
+		[ -z "$stderr" ]
+	done
+	for v in 5 99 -1 ' 4' 3x +9; do
+		run --separate-stderr timed env TINI_VERBOSITY="$v" "$1" -- sh -c 'exit 3'
+		echo "TINI_VERBOSITY='$v' $1: status $status, ${#stderr_lines[@]} lines on stderr"
+		[ "$status" -eq 3 ]
+		[ "${#stderr_lines[@]}" -ge 3 ]
+	done
+}
+
+@test "tini, docker-init: any TINI_VERBOSITY is accepted as tini reads it; pidone's name is strict" {
+	against_peer tini lax_verbosity
+	against_peer docker-init lax_verbosity
+	for v in '' abc 5 -1; do
+		run -125 --separate-stderr timed env TINI_VERBOSITY="$v" "$B/pidone" -- true
+		[ "$stderr" = "pidone: error: bad TINI_VERBOSITY='$v': expected a number 0..4" ]
+	done
+	peers_compared
 }
 
 # --- grace: peers exit as soon as the payload is reaped -------------------
@@ -313,27 +430,135 @@ group_probe() {
 	EOF
 }
 
-@test "dumb-init: when the payload exits, SIGTERM to its group, then exit at once" {
-	# Not PID 1 here (bash is), so no kill(-1) is involved: the SIGTERM
-	# that the leftover logs came from the group signal.
+# exit_probe INIT...: in a PID namespace of its own (bash is its PID 1, so
+# no kill(-1) is involved and what is left outlives INIT), run INIT -- sh,
+# where sh leaves a background sigecho in its process group and execs a
+# foreground one that exits on SIGUSR1.  Send INIT SIGUSR1 and wait for it
+# to exit; then send the background one SIGCONT and wait until it has it.
+# Prints INIT's status and the background one's lines: a SIGTERM sent
+# before INIT exited comes out before the later, higher-numbered SIGCONT.
+exit_probe() {
+	local p rc
 	: >"$T/fg.log"
 	: >"$T/bg.log"
-	run --separate-stderr timed_pidns bash -c '
-		"$B/dumb-init" -- sh -c "\"\$H/sigecho\" >\"\$T/bg.log\" &
-			exec \"\$H/sigecho\" USR1 >\"\$T/fg.log\"" 3>&- &
-		p=$!
-		wait_for_line "$T/fg.log" ready && wait_for_line "$T/bg.log" ready || exit 9
-		t0=$(date +%s%N)
-		kill -USR1 $p
-		wait $p
-		echo "status $? after $((($(date +%s%N) - t0) / 1000000)) ms"
-		wait_for_line "$T/bg.log" TERM || exit 10'
-	echo "$output"
-	echo "stderr: $stderr"
-	[ "$status" -eq 0 ]
-	[[ "$output" =~ ^status\ 0\ after\ ([0-9]+)\ ms$ ]]
-	[ "${BASH_REMATCH[1]}" -lt 1500 ]
-	[ "$(cat "$T/fg.log")" = $'ready\nUSR1' ]
+	"$@" -- sh -c '"$H/sigecho" >"$T/bg.log" & echo $! >"$T/bg.pid"
+		exec "$H/sigecho" USR1 >"$T/fg.log"' 3>&- &
+	p=$!
+	wait_for_line "$T/fg.log" ready && wait_for_line "$T/bg.log" ready || return 9
+	kill -USR1 "$p"
+	rc=0
+	wait "$p" || rc=$?
+	kill -CONT "$(cat "$T/bg.pid")"
+	wait_for_line "$T/bg.log" CONT || return 10
+	echo "status $rc:" $(cat "$T/bg.log")
+}
+
+# term_on_exit INIT: dumb-init's SIGTERM on the payload's exit goes where
+# its signals go: the group in setsid mode, else the payload's pid (gone by
+# then, so nobody: the rest of a pipeline runs on).  Then it exits at once.
+term_on_exit() {
+	local want env args
+	while IFS='|' read -r want env args; do
+		run --separate-stderr timed_pidns bash -c 'exit_probe "$@"' _ \
+			env $env "$1" $args </dev/null
+		echo "env $env $1 $args: [$output], want [$want]; stderr [$stderr]"
+		[ "$status" -eq 0 ]
+		[ "$output" = "$want" ]
+	done <<-EOF
+	status 0: ready USR1 TERM CONT||
+	status 0: ready USR1 TERM CONT|DUMB_INIT_SETSID=1|
+	status 0: ready CONT||-c
+	status 0: ready CONT||--single-child
+	status 0: ready CONT|DUMB_INIT_SETSID=0|
+	EOF
+}
+
+@test "dumb-init: payload gone: SIGTERM to its group in setsid mode only, then exit" {
+	export -f exit_probe
+	against_peer dumb-init term_on_exit
+	# Where signals go to the group outside setsid mode, so does the
+	# SIGTERM (pidone's -g; dumb-init has no such option).
+	run --separate-stderr timed_pidns bash -c 'exit_probe "$@"' _ \
+		"$B/dumb-init" -c -g </dev/null
+	echo "dumb-init -c -g: [$output]; stderr [$stderr]"
+	[ "$output" = "status 0: ready USR1 TERM CONT" ]
+	# Exit at once: grace 0, also in setsid mode.
+	local t0=$(date +%s%N)
+	run timed_pidns bash -c 'exit_probe "$@"' _ "$B/dumb-init" </dev/null
+	[ "$(ms_since "$t0")" -lt 1500 ]
+	peers_compared
+}
+
+# DUMB_INIT_SETSID has one rule, dumb-init's: 0 turns setsid mode off, any
+# other value, the empty one included, turns it on.
+setsid_rule() {
+	local v pid pgid sid
+	for v in 0 '' 1 2 yes -1 ' 0' 00; do
+		run -0 timed env DUMB_INIT_SETSID="$v" "$1" -- sh -c "$SELF_IDS" </dev/null
+		read -r pid pgid sid <<<"$output"
+		echo "DUMB_INIT_SETSID='$v' $1: pid $pid pgid $pgid sid $sid"
+		if [ "$v" = 0 ]; then
+			[ "$sid" != "$pid" ]
+		else
+			[ "$sid" = "$pid" ]
+		fi
+	done
+}
+
+@test "DUMB_INIT_SETSID: only 0 turns setsid mode off, under every name" {
+	local n
+	against_peer dumb-init setsid_rule
+	for n in pidone tini docker-init catatonit podman-init; do
+		echo "--- pidone as $n"
+		setsid_rule "$B/$n"
+	done
+	peers_compared
+}
+
+# single_child INIT: -c forwards to the payload alone, whatever
+# TINI_KILL_PROCESS_GROUP says (dumb-init does not read it at all).
+single_child() {
+	local want env args
+	while IFS='|' read -r want env args; do
+		rm -f "$T"/bg.* "$T"/fg.*
+		run --separate-stderr timed_pidns bash -c 'group_probe "$@"' _ \
+			env $env "$1" $args </dev/null
+		echo "env $env $1 $args: [$output], want $want; stderr [$stderr]"
+		[ "$status" -eq 0 ]
+		case $want in
+		group) [ "$output" = "ready USR1 USR2 " ] ;;
+		payload) [ "$output" = "ready USR2 " ] ;;
+		esac
+	done <<-EOF
+	payload|TINI_KILL_PROCESS_GROUP=1|-c
+	payload|TINI_KILL_PROCESS_GROUP=|--single-child
+	group|TINI_KILL_PROCESS_GROUP=1|
+	EOF
+}
+
+@test "-c cancels -g and TINI_KILL_PROCESS_GROUP; the last word wins" {
+	export -f group_probe
+	against_peer dumb-init single_child
+	while IFS='|' read -r want cmd; do
+		rm -f "$T"/bg.* "$T"/fg.*
+		run --separate-stderr timed_pidns bash -c 'group_probe "$@"' _ $cmd </dev/null
+		echo "$cmd: [$output], want $want; stderr [$stderr]"
+		[ "$status" -eq 0 ]
+		case $want in
+		group) [ "$output" = "ready USR1 USR2 " ] ;;
+		payload) [ "$output" = "ready USR2 " ] ;;
+		esac
+	done <<-EOF
+	payload|$B/pidone -g -c
+	group|$B/pidone -c -g
+	payload|env TINI_KILL_PROCESS_GROUP=1 $B/pidone -c
+	payload|env TINI_KILL_PROCESS_GROUP=1 $B/tini -c
+	group|env TINI_KILL_PROCESS_GROUP=1 $B/tini -c -g
+	payload|$B/pidone --setsid -c
+	group|$B/pidone -c --setsid
+	payload|$B/catatonit -g --single-child
+	EOF
+	peers_compared
 }
 
 # stop_probe INIT...: in a PID namespace of its own, run INIT -- sigecho,
@@ -369,24 +594,43 @@ state_is() {
 	[ "${s%% *}" = "$1" ]
 }
 
-@test "dumb-init: SIGTSTP stops the payload (as SIGSTOP) and the init; -r overrides" {
-	export -f stop_probe state_is
-	# dumb-init 1.2.5 stops itself on SIGTSTP even when -r sends the
-	# payload something else; so does pidone in setsid mode.  (With -c,
-	# dumb-init stops itself too while its payload runs on; pidone then
-	# just forwards SIGTSTP, as under its own name.)
-	while IFS='|' read -r want cmd; do
-		run --separate-stderr timed_pidns bash -c 'stop_probe "$@"' _ $cmd </dev/null
-		echo "$cmd: status $status, [$output], want [$want]; stderr [$stderr]"
+# tty_stop INIT: after forwarding SIGTSTP dumb-init stops itself, in
+# setsid mode (where the payload gets SIGSTOP unless -r says otherwise) and
+# outside it (where the payload gets the SIGTSTP), even when -r sends the
+# payload something else.  SIGCONT brings both back.
+tty_stop() {
+	local want env args
+	while IFS='|' read -r want env args; do
+		run --separate-stderr timed_pidns bash -c 'stop_probe "$@"' _ \
+			env $env "$1" $args </dev/null
+		echo "env $env $1 $args: status $status, [$output], want [$want]; stderr [$stderr]"
 		[ "$status" -eq 0 ]
 		[ "$output" = "$want" ]
 	done <<-EOF
-	init:T payload:T CONT|$B/dumb-init
-	init:T payload:S USR1 CONT|$B/dumb-init -r TSTP:USR1
-	init:S payload:S TSTP CONT|$B/dumb-init -c
-	init:S payload:S TSTP CONT|$B/tini
-	init:S payload:S TSTP CONT|$B/pidone
+	init:T payload:T CONT||
+	init:T payload:S USR1 CONT||-r 20:10
+	init:T payload:S TSTP CONT||-c
+	init:T payload:S TSTP CONT|DUMB_INIT_SETSID=0|
+	init:T payload:S USR1 CONT||-c -r 20:10
 	EOF
+}
+
+# tty_forward INIT: SIGTSTP forwarded, the init keeps running.  (catatonit
+# keeps SIGTSTP for itself, and pidone under its name forwards it: see
+# README, "Drop-in names".)
+tty_forward() {
+	run --separate-stderr timed_pidns bash -c 'stop_probe "$@"' _ "$1" </dev/null
+	echo "$1: status $status, [$output]; stderr [$stderr]"
+	[ "$status" -eq 0 ]
+	[ "$output" = "init:S payload:S TSTP CONT" ]
+}
+
+@test "dumb-init: after SIGTSTP the init stops itself, in both modes; tini forwards" {
+	export -f stop_probe state_is
+	against_peer dumb-init tty_stop
+	against_peer tini tty_forward
+	tty_forward "$B/pidone"
+	peers_compared
 }
 
 @test "on a TTY: dumb-init's payload leads a session that owns it, no hangup forwarded" {
@@ -422,6 +666,52 @@ state_is() {
 		# SIGHUP and SIGCONT: they must not reach the payload.
 		[ "$(cat "$T/tty.log")" = $'ready\nUSR1' ]
 	done
+}
+
+# --- fault signals sent with kill() -----------------------------------------
+
+# fault_probe INIT...: for each fault signal, run INIT -- sigecho SIG, send
+# SIG to INIT as kill(1) would, and print INIT's status and the payload's
+# lines.  In a PID namespace of the caller's making, so that a payload left
+# behind by an init that died dies with it.
+fault_probe() {
+	local sig p rc
+	ulimit -c 0
+	for sig in SEGV ILL ABRT BUS FPE TRAP SYS; do
+		: >"$T/fg.log"
+		"$@" -- "$H/sigecho" "$sig" >"$T/fg.log" 3>&- &
+		p=$!
+		wait_for_line "$T/fg.log" ready || return 9
+		kill -"$sig" "$p"
+		rc=0
+		wait "$p" || rc=$?
+		echo "$sig: status $rc:" $(cat "$T/fg.log")
+	done
+}
+
+# faults_forwarded INIT: each one reaches the payload, which exits 0.
+faults_forwarded() {
+	run --separate-stderr timed_pidns bash -c 'fault_probe "$@"' _ "$1" </dev/null
+	echo "$1: status $status; stderr [$stderr]"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "SEGV: status 0: ready SEGV
+ILL: status 0: ready ILL
+ABRT: status 0: ready ABRT
+BUS: status 0: ready BUS
+FPE: status 0: ready FPE
+TRAP: status 0: ready TRAP
+SYS: status 0: ready SYS" ]
+}
+
+@test "SEGV ILL ABRT BUS FPE TRAP SYS sent with kill() are forwarded under every name" {
+	export -f fault_probe
+	against_peer dumb-init faults_forwarded
+	for n in pidone tini docker-init catatonit podman-init; do
+		echo "--- pidone as $n"
+		faults_forwarded "$B/$n"
+	done
+	peers_compared
 }
 
 # --- catatonit, podman-init: pause, fds, LISTEN_PID -----------------------

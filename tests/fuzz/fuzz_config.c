@@ -14,8 +14,9 @@
  *
  * Besides the sanitizers, it aborts when an outcome breaks the contract in
  * pidone.h and the spec: config_parse returns 0, 1 or -1 and never
- * exits; a config it accepts is consistent; sig_parse returns -1 or a
- * signal number whose name parses back to it. */
+ * exits; a config it accepts is consistent (and keeps its name's rules:
+ * dumb-init's -r stays within 1..31); sig_parse returns -1 or a signal
+ * number whose name parses back to it. */
 #define _GNU_SOURCE	/* setenv, NSIG, sigset_t (pidone.h) */
 #include <signal.h>
 #include <stdint.h>
@@ -73,6 +74,7 @@ check_signal(const char *s)
 static void
 check_config(const struct config *cfg, char **argv, int argc)
 {
+	const char *base = strrchr(argv[0], '/');
 	int s;
 
 	if (cfg->pause == (cfg->argv != NULL))
@@ -96,6 +98,18 @@ check_config(const struct config *cfg, char **argv, int argc)
 			broken("accepted: a rewrite to no signal");
 	if (cfg->usage_status != EXIT_OWN && cfg->usage_status != 1)
 		broken("accepted: usage status neither 125 nor 1");
+	if (cfg->exec_status != 0 && cfg->exec_status != 2)
+		broken("accepted: exec failure status neither 0 nor 2");
+	if (cfg->term_group_on_exit && !cfg->setsid && !cfg->pgroup)
+		broken("accepted: TERM on exit to a group that gets no signals");
+	if (cfg->setsid && !cfg->stop_after_tty)
+		broken("accepted: setsid mode without the TTY stop");
+	base = base ? base + 1 : argv[0];
+	/* dumb-init's name: -r takes signals 1..31 only. */
+	if (!strcmp(base, "dumb-init"))
+		for (s = 1; s < NSIG; s++)
+			if (s < 32 ? cfg->rewrite[s] >= 32 : cfg->rewrite[s] != s)
+				broken("accepted: dumb-init -r above 31");
 	if (log_level < L_ERROR || log_level > L_TRACE)
 		broken("log level outside 0..4");
 }

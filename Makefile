@@ -24,7 +24,10 @@ WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 HARDEN = -fstack-protector-strong -D_FORTIFY_SOURCE=2
 TINY = -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 	-fno-unwind-tables -fno-ident
-LINK = -static -Wl,--gc-sections -Wl,-z,relro,-z,now,-z,noexecstack,-z,noseparate-code \
+# No RELRO: musl's static start-up never mprotects that range (it stays in
+# an rw-p mapping, see tests/build.bats), so it would protect nothing and
+# cost up to a page of padding.
+LINK = -static -Wl,--gc-sections -Wl,-z,norelro,-z,now,-z,noexecstack,-z,noseparate-code \
 	-Wl,--build-id=none
 
 ifeq ($(SANITIZE),1)

@@ -58,6 +58,10 @@ helpers: $(HELPERS)
 check: pidone helpers
 	PIDONE=$(CURDIR)/pidone tests/run
 
+# Real Docker and Podman, started by the suite itself (root, no network).
+check-engines: pidone helpers
+	PIDONE=$(CURDIR)/pidone tests/run tests/engines.bats
+
 bench stress fuzz: pidone helpers
 	tests/$@/run
 
@@ -80,4 +84,4 @@ clean:
 	rm -f pidone .build $(HELPERS)
 
 FORCE:
-.PHONY: FORCE helpers check bench stress fuzz size lint install install-compat clean
+.PHONY: FORCE helpers check check-engines bench stress fuzz size lint install install-compat clean

@@ -320,6 +320,14 @@ eng_teardown_file() {
 		kill_and_wait 5 $(ns_members)
 		left=$(ns_members)
 		[ -z "$left" ] || echo "# teardown: still in the suite's mount namespace: $left" >&3
+		# What the engines left mounted there (dockerd's nsfs mount under
+		# its exec root, a container's shm) goes now, not whenever the
+		# namespace is freed.
+		for p in $(awk -v d="$ENG_DIR" 'index($5, d) == 1 { print $5 }' \
+		    "/proc/$ENG_HOLDER/mountinfo" 2>/dev/null | sort -r); do
+			echo "# teardown: unmounting $p in the suite's mount namespace" >&3
+			nsenter -t "$ENG_HOLDER" -m -- umount -l "$p" 2>/dev/null
+		done
 		kill_and_wait 5 "$ENG_HOLDER"
 		wait "$ENG_HOLDER" 2>/dev/null
 	fi

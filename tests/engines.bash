@@ -11,10 +11,13 @@
 #
 # Loaded by engines.bats after common.bash.  ENGINES_REQUIRE=1 (.ci/run sets
 # it) turns "cannot start an engine here" from a skip into a failure.
+# DOCKER, DOCKERD and PODMAN name other binaries to test.
 
 # The CLI that matches Debian's daemon: another docker earlier in PATH (a
 # newer static client in /usr/local/bin, say) is not what is being tested.
 DOCKER=${DOCKER:-$(test -x /usr/bin/docker && echo /usr/bin/docker || command -v docker)}
+DOCKERD=${DOCKERD:-dockerd}
+PODMAN=${PODMAN:-podman}
 ENG_TIMEOUT=${ENG_TIMEOUT:-60}
 # The image tags the kube YAMLs name (contrib/kubernetes/*.yaml).
 ENG_DEMO=localhost/pidone-demo:0.1.0
@@ -31,7 +34,7 @@ eng() {
 		;;
 	podman)
 		timeout -k 5 "$ENG_TIMEOUT" \
-			nsenter -t "$ENG_HOLDER" -m -- podman "$@"
+			nsenter -t "$ENG_HOLDER" -m -- "$PODMAN" "$@"
 		;;
 	esac
 }
@@ -40,7 +43,7 @@ eng() {
 eng_cmd() {
 	case $1 in
 	docker) ENG_CMD=("$DOCKER") ;;
-	podman) ENG_CMD=(nsenter -t "$ENG_HOLDER" -m -- podman) ;;
+	podman) ENG_CMD=(nsenter -t "$ENG_HOLDER" -m -- "$PODMAN") ;;
 	esac
 }
 
@@ -126,14 +129,14 @@ eng_rootfs() {
 # `docker info` needs to read the version).
 eng_docker_start() {
 	local d=$ENG_DIR/docker out
-	command -v dockerd >/dev/null && [ -n "$DOCKER" ] ||
-		{ echo "docker is not installed (docker.io)"; return; }
+	command -v "$DOCKERD" >/dev/null && [ -n "$DOCKER" ] ||
+		{ echo "$DOCKERD or the docker CLI not found (apt-get install docker.io)"; return; }
 	mkdir -p "$d/bin" "$d/cli"
 	# podman reads DOCKER_CONFIG too, and wants the file there.
 	echo "{}" >"$d/cli/config.json"
 	ln -s "$PIDONE" "$d/bin/docker-init"
 	printf '{ "init-path": "%s" }\n' "$d/bin/docker-init" >"$d/daemon.json"
-	nsenter -t "$ENG_HOLDER" -m -- dockerd --config-file "$d/daemon.json" \
+	nsenter -t "$ENG_HOLDER" -m -- "$DOCKERD" --config-file "$d/daemon.json" \
 		--data-root "$d/data" --exec-root "$d/exec" \
 		-H "unix://$d/docker.sock" --pidfile "$d/docker.pid" \
 		--iptables=false --ip-masq=false --ip6tables=false \
@@ -165,7 +168,7 @@ eng_docker_start() {
 # catatonit podman builds its pause image from.
 eng_podman_start() {
 	local p=$ENG_DIR/podman out
-	command -v podman >/dev/null || { echo "podman is not installed"; return; }
+	command -v "$PODMAN" >/dev/null || { echo "$PODMAN not found (apt-get install podman)"; return; }
 	mkdir -p "$p/bin" "$p/helpers" "$p/tmp" "$p/net"
 	ln -s "$PIDONE" "$p/bin/podman-init"
 	ln -s "$PIDONE" "$p/helpers/catatonit"

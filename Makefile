@@ -61,6 +61,10 @@ helpers: $(HELPERS)
 check: pidone helpers
 	PIDONE=$(CURDIR)/pidone tests/run
 
+# Real Docker and Podman, started by the suite itself (root, no network).
+check-engines: pidone helpers
+	PIDONE=$(CURDIR)/pidone tests/run tests/engines.bats
+
 bench stress fuzz: pidone helpers
 	tests/$@/run
 
@@ -75,12 +79,20 @@ install: pidone
 	install -m 755 pidone $(DESTDIR)$(PREFIX)/bin/pidone
 	install -m 644 pidone.1 $(DESTDIR)$(MANPREFIX)/man1/pidone.1
 
+# The peers' names are links to pidone.  A file there that is not already
+# such a link (dpkg's /usr/bin/tini, say) is left alone unless FORCE=1:
+# all are checked before any is made.
 install-compat: install
 	install -d $(DESTDIR)$(COMPATDIR)
-	for n in $(COMPAT); do ln -sf $(PREFIX)/bin/pidone $(DESTDIR)$(COMPATDIR)/$$n; done
+	@for n in $(COMPAT); do f=$(DESTDIR)$(COMPATDIR)/$$n; \
+	if [ -e "$$f" -o -L "$$f" ] && [ "$(FORCE)" != 1 ]; then \
+	case $$(readlink "$$f") in pidone|*/pidone) ;; *) \
+	echo "install-compat: $$f exists and is not a link to pidone;" \
+	"not replacing it (FORCE=1 replaces it)" >&2; exit 1;; esac; fi; done
+	for n in $(COMPAT); do ln -sfn $(PREFIX)/bin/pidone $(DESTDIR)$(COMPATDIR)/$$n; done
 
 clean:
 	rm -f pidone .build $(HELPERS)
 
 FORCE:
-.PHONY: FORCE helpers check bench stress fuzz size lint install install-compat clean
+.PHONY: FORCE helpers check check-engines bench stress fuzz size lint install install-compat clean

@@ -107,6 +107,55 @@ man_source_text() {
 	[ -L "$stage/usr/libexec/docker/docker-init" ]
 }
 
+@test "make install-compat replaces no file that is not a link to pidone, unless FORCE=1" {
+	local src=$BATS_TEST_TMPDIR/src stage=$BATS_TEST_TMPDIR/stage bin n
+	copy_tree "$src"
+	bin=$stage/usr/bin
+	mkdir -p "$bin"
+	# What dpkg installs there: a real binary and a link to another init.
+	printf 'not pidone\n' >"$bin/tini"
+	ln -s /usr/bin/tini-static "$bin/docker-init"
+	run -2 --separate-stderr user_make -C "$src" install-compat DESTDIR="$stage" PREFIX=/usr
+	echo "stderr: $stderr"
+	[[ $stderr == *"install-compat: $bin/tini exists and is not a link to pidone"*FORCE=1* ]]
+	[ "$(cat "$bin/tini")" = "not pidone" ]
+	[ "$(readlink "$bin/docker-init")" = /usr/bin/tini-static ]
+	# Checked before any link is made: none of the others is there.
+	for n in dumb-init catatonit podman-init; do
+		[ ! -e "$bin/$n" ] && [ ! -L "$bin/$n" ]
+	done
+	# Links to pidone from an earlier run are replaced without FORCE.
+	rm "$bin/tini" "$bin/docker-init"
+	ln -s ../bin/pidone "$bin/tini"
+	run -0 user_make -C "$src" install-compat DESTDIR="$stage" PREFIX=/usr
+	[ "$(readlink "$bin/tini")" = /usr/bin/pidone ]
+	# FORCE=1 replaces what is there.
+	rm "$bin/tini"
+	printf 'not pidone\n' >"$bin/tini"
+	run -0 user_make -C "$src" install-compat DESTDIR="$stage" PREFIX=/usr FORCE=1
+	[ "$(readlink "$bin/tini")" = /usr/bin/pidone ]
+}
+
+@test "contrib/Dockerfile: the GIT_ID build argument reaches docker-init --version" {
+	command -v musl-gcc >/dev/null || command -v cc >/dev/null || skip "no C compiler"
+	local src=$BATS_TEST_TMPDIR/src line
+	# The build stage declares the argument before the RUN that uses it.
+	run -0 awk '/^FROM / { n++ } n == 1 && /^(ARG GIT_ID|RUN make)/' "$DOCKERFILE"
+	printf '%s\n' "$output"
+	[[ ${lines[0]} == "ARG GIT_ID"* && ${lines[1]} == "RUN make"* ]]
+	line=$(grep -m1 -E '^RUN make' "$DOCKERFILE")
+	[[ $line == *GIT_ID* ]]
+	# Run that line as the build would: no .git, the argument in the
+	# environment.
+	copy_tree "$src"
+	run -0 env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u SANITIZE GIT_ID=0abc123 \
+		sh -c "cd '$src' && ${line#RUN }"
+	ln -s pidone "$src/docker-init"
+	run -0 "$src/docker-init" --version
+	echo "$output"
+	[[ $output == "tini version "*" - git.0abc123" ]]
+}
+
 @test "man -l renders pidone.1 without a warning, groff -ww is quiet" {
 	command -v man >/dev/null || skip "man is not installed (man-db)"
 	command -v groff >/dev/null || skip "groff is not installed (groff-base)"
@@ -233,7 +282,7 @@ man_source_text() {
 	[ -f "$DOCKERFILE" ]
 	# The build stage runs make in /src, so its output is /src/pidone.
 	grep -qE '^WORKDIR /src$' "$DOCKERFILE"
-	grep -qE '^RUN make$' "$DOCKERFILE"
+	grep -qE '^RUN make( |$)' "$DOCKERFILE"
 	while read -r line; do
 		# COPY [--from=X] SRC... DEST
 		set -- $line
@@ -340,6 +389,16 @@ man_source_text() {
 	# The sandbox the shared pod's comment names exists in the Dockerfile.
 	grep -qE '^FROM scratch AS pause$' "$DOCKERFILE"
 	grep -qxF 'ENTRYPOINT ["/sbin/pidone", "-P"]' "$DOCKERFILE"
+	# Every image they name is one contrib/Dockerfile's own build
+	# commands tag, and the YAML says how to build it.
+	local img f
+	for f in "$TOP"/contrib/kubernetes/*.yaml; do
+		for img in $(sed -n 's/^ *image: *//p' "$f" | sort -u); do
+			echo "$f: $img"
+			grep -qE -- "-t $img( |$)" "$DOCKERFILE"
+			grep -qE -- "-t $img( |$)" "$f"
+		done
+	done
 }
 
 @test "contrib/systemd unit: systemd-analyze verify, pidone --pidns" {

@@ -255,21 +255,23 @@ case_forward() {
 write_tree() {
 	cat >"$T/tree.sh" <<'EOF'
 #!/bin/sh
-# $1: helpers, $2: where the grandchild writes g.out and g.pid
+# $1: helpers, $2: where the grandchild writes g.out and g.pid, $3: the
+# signal that ends both sigechos
 sh -c 'trap "" HUP INT QUIT USR1 USR2 TERM
-"$1"/sigecho CONT >"$2"/g.out &
+"$1"/sigecho "$3" >"$2"/g.out &
 echo $! >"$2"/g.pid
-wait' sh "$1" "$2" &
-exec "$1"/sigecho CONT
+wait' sh "$1" "$2" "$3" &
+exec "$1"/sigecho "$3"
 EOF
 	chmod +x "$T/tree.sh"
 }
 
 # start_tree ARGS...: start pidone ARGS on tree.sh; sets G (the
-# grandchild's host pid) and PAYLOAD (the payload's host pid).
+# grandchild's host pid) and PAYLOAD (the payload's host pid).  Both end on
+# ${TREE_EXIT:-CONT}.
 start_tree() {
 	write_tree
-	start_pidone "$@" -- "$T/tree.sh" "$HELPERS" "$T"
+	start_pidone "$@" -- "$T/tree.sh" "$HELPERS" "$T" "${TREE_EXIT:-CONT}"
 	wait_for_line "$OUT" ready
 	wait_for_line "$T/g.out" ready
 	wait_until 5 test -s "$T/g.pid"
@@ -282,18 +284,23 @@ start_tree() {
 	[ "$(proc_field "$G" 5)" = "$PAYLOAD" ]
 }
 
+# The signal that ends the payload goes last, and it is USR2 (12): once the
+# payload is gone the drain sends the group a SIGTERM (15), and a pending
+# signal with a lower number is taken first, so the grandchild still
+# reports USR2 before anything of the drain's (with CONT, 18, last, the
+# drain's TERM could overtake it).
 case_forward_group() {
-	local s
-	start_tree -g
-	for s in "${forwarded[@]}"; do
+	local s order=(TERM INT HUP QUIT USR1 WINCH CONT USR2)
+	TREE_EXIT=USR2 start_tree -g
+	for s in "${order[@]}"; do
 		kill -s "$s" "$PIDONE_PID"
 		wait_for_line "$OUT" "$s"
 		wait_for_line "$T/g.out" "$s"
 	done
 	wait_guard
 	[ "$status" -eq 0 ]
-	[ "$(cat "$OUT")" = "$(printf '%s\n' ready "${forwarded[@]}")" ]
-	[ "$(cat "$T/g.out")" = "$(printf '%s\n' ready "${forwarded[@]}")" ]
+	[ "$(cat "$OUT")" = "$(printf '%s\n' ready "${order[@]}")" ]
+	[ "$(cat "$T/g.out")" = "$(printf '%s\n' ready "${order[@]}")" ]
 }
 
 case_forward_no_group() {

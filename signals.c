@@ -19,7 +19,10 @@ static const char *const names[] = {
 	[SIGBUS] = "BUS", [SIGFPE] = "FPE", [SIGKILL] = "KILL",
 	[SIGUSR1] = "USR1", [SIGSEGV] = "SEGV", [SIGUSR2] = "USR2",
 	[SIGPIPE] = "PIPE", [SIGALRM] = "ALRM", [SIGTERM] = "TERM",
-	[SIGSTKFLT] = "STKFLT", [SIGCHLD] = "CHLD", [SIGCONT] = "CONT",
+#ifdef SIGSTKFLT	/* MIPS has none */
+	[SIGSTKFLT] = "STKFLT",
+#endif
+	[SIGCHLD] = "CHLD", [SIGCONT] = "CONT",
 	[SIGSTOP] = "STOP", [SIGTSTP] = "TSTP", [SIGTTIN] = "TTIN",
 	[SIGTTOU] = "TTOU", [SIGURG] = "URG", [SIGXCPU] = "XCPU",
 	[SIGXFSZ] = "XFSZ", [SIGVTALRM] = "VTALRM", [SIGPROF] = "PROF",
@@ -45,11 +48,12 @@ wait_set(sigset_t *set)
 }
 
 /* The raw call: musl's sigprocmask hides 32-34 from the old mask, and the
- * payload must get back exactly the mask pidone got. */
+ * payload must get back exactly the mask pidone got.  The kernel's set has
+ * a bit for each of 1..NSIG-1: 8 bytes, 16 on MIPS (NSIG 128). */
 void
 signals_setmask(const sigset_t *set, sigset_t *old)
 {
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, set, old, (NSIG - 1) / 8);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, set, old, (NSIG + 6) / 8);
 }
 
 /* Block everything pidone waits for, keeping the mask it got for the

@@ -29,6 +29,7 @@ BATS_TEST_TIMEOUT=300
 setup() {
 	[ "$(id -u)" = 0 ] || skip "the namespaces here need root"
 	ARCHES=${RELEASE_ARCHES:-$("$RELEASE" --arches)}
+	ARCHES=${ARCHES//$'\n'/ }
 	need_helper sigecho orphans
 	FAILED=
 }

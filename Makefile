@@ -92,7 +92,7 @@ install-compat: install
 
 clean:
 	rm -f pidone .build $(HELPERS)
-	rm -rf dist
+	rm -rf dist build
 
 FORCE:
 .PHONY: FORCE helpers release release-check check bench stress fuzz size lint install install-compat clean

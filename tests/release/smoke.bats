@@ -265,6 +265,38 @@ EOF
 	verdict
 }
 
+# The README's multi-platform Dockerfile picks the binary with a shell
+# `case` on TARGETARCH/TARGETVARIANT: every platform of its size table must
+# land on that row's binary, and the binary must be in dist/.
+@test "release: the README's Dockerfile maps each Docker platform to its binary" {
+	local pick row arch platform TARGETARCH TARGETVARIANT a n=0
+	pick=$(sed -n '/^    case "\$TARGETARCH\/\$TARGETVARIANT" in/,/esac/p' \
+		"$TOP/README.md" | sed -e 's/ *\\$//' -e 's/ && install.*//')
+	echo "$pick"
+	[ -n "$pick" ]
+	while IFS='|' read -r _ arch platform _; do
+		arch=${arch// /} platform=${platform// /}
+		for p in ${platform//,/ }; do
+			# "linux/arm/v5, v6": the variants share the row.
+			case $p in
+			linux/*) TARGETARCH=${p#linux/} TARGETVARIANT= ;;
+			*) TARGETVARIANT=$p ;;
+			esac
+			case $TARGETARCH in
+			arm/*) TARGETVARIANT=${TARGETARCH#arm/} TARGETARCH=arm ;;
+			esac
+			eval "$pick"
+			n=$((n + 1))
+			echo "$TARGETARCH/$TARGETVARIANT -> pidone-$a"
+			[ "$a" = "$arch" ] || bad "$arch" "$p gives pidone-$a"
+			[ -x "$DIST/pidone-$a" ] || bad "$arch" "no dist/pidone-$a"
+		done
+	done < <(sed -n '/^| arch | Docker platform/,/^$/p' "$TOP/README.md" |
+		grep -E '^\| [a-z0-9]+ \| linux/')
+	[ "$n" -ge 10 ]
+	verdict
+}
+
 # Two builds in other directories, at other times, give the same bytes as
 # dist/ (a fresh clone of the commit: dist/ must then be built from a
 # clean tree; with local changes the two clones are compared instead).

@@ -58,6 +58,20 @@ tests/helpers/%: tests/helpers/%.c Makefile
 
 helpers: $(HELPERS)
 
+# Release binaries for every architecture tools/release knows, from Debian's
+# cross compilers and multiarch musl: dist/pidone-ARCH and dist/SHA256SUMS.
+# `make ARCH=arm64` builds one; `make release-check` runs them under qemu.
+ifeq ($(origin ARCH),command line)
+.DEFAULT_GOAL := release
+endif
+release:
+	BUILD_CFLAGS='$(WARN) $(HARDEN) $(TINY) $(CFLAGS) $(CPPFLAGS)' \
+	BUILD_LINK='$(LINK) $(LDFLAGS)' VERSION='$(VERSION)' SRC='$(SRC)' \
+	tools/release $(ARCH)
+
+release-check: helpers
+	tests/run tests/release/smoke.bats
+
 check: pidone helpers
 	PIDONE=$(CURDIR)/pidone tests/run
 
@@ -93,6 +107,7 @@ install-compat: install
 
 clean:
 	rm -f pidone .build $(HELPERS)
+	rm -rf dist build
 
 FORCE:
-.PHONY: FORCE helpers check check-engines bench stress fuzz size lint install install-compat clean
+.PHONY: FORCE helpers release release-check check check-engines bench stress fuzz size lint install install-compat clean

@@ -167,6 +167,18 @@ clone_hint(int err)
 	}
 }
 
+/* clone(2) as a fork: no new stack, no tids.  s390 takes the stack first
+ * and the flags second. */
+static pid_t
+raw_clone(unsigned long flags)
+{
+#if defined(__s390__) || defined(__s390x__)
+	return (pid_t)syscall(SYS_clone, 0, flags, 0, 0, 0);
+#else
+	return (pid_t)syscall(SYS_clone, flags, 0, 0, 0, 0);
+#endif
+}
+
 /* clone3, not unshare: unshare(CLONE_NEWPID) leaves the caller where it is,
  * and only its first child would be PID 1.  Returns the child's pid in the
  * relay and 0 in the child, which is PID 1 of the new namespace.  clone3
@@ -194,7 +206,7 @@ ns_clone(const struct config *cfg, int *pidfd, int *lifeline)
 	if (pid < 0 && (errno == ENOSYS || errno == EPERM)) {
 		say(L_DEBUG, "clone3: %s; using clone", strerror(errno));
 		fd = -1;
-		pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+		pid = raw_clone(flags | SIGCHLD);
 	}
 	if (pid < 0)
 		die(EXIT_OWN, "clone into a new PID namespace: %s%s",

@@ -14,9 +14,9 @@
 
 #include "pidone.h"
 
-/* The kernel's sigset_t is 64 bits wide (128 on MIPS); the raw calls take
- * its size. */
-#define KSIGSET	((NSIG - 1) / 8)
+/* The kernel's sigset_t is 64 bits wide (128 on MIPS, where musl's NSIG is
+ * 128, not 129); the raw calls take its size in bytes. */
+#define KSIGSET	((NSIG + 6) / 8)
 
 static const char *const names[] = {
 	[SIGHUP] = "HUP", [SIGINT] = "INT", [SIGQUIT] = "QUIT",
@@ -24,7 +24,10 @@ static const char *const names[] = {
 	[SIGBUS] = "BUS", [SIGFPE] = "FPE", [SIGKILL] = "KILL",
 	[SIGUSR1] = "USR1", [SIGSEGV] = "SEGV", [SIGUSR2] = "USR2",
 	[SIGPIPE] = "PIPE", [SIGALRM] = "ALRM", [SIGTERM] = "TERM",
-	[SIGSTKFLT] = "STKFLT", [SIGCHLD] = "CHLD", [SIGCONT] = "CONT",
+#ifdef SIGSTKFLT	/* MIPS has none */
+	[SIGSTKFLT] = "STKFLT",
+#endif
+	[SIGCHLD] = "CHLD", [SIGCONT] = "CONT",
 	[SIGSTOP] = "STOP", [SIGTSTP] = "TSTP", [SIGTTIN] = "TTIN",
 	[SIGTTOU] = "TTOU", [SIGURG] = "URG", [SIGXCPU] = "XCPU",
 	[SIGXFSZ] = "XFSZ", [SIGVTALRM] = "VTALRM", [SIGPROF] = "PROF",
@@ -49,7 +52,8 @@ wait_set(sigset_t *set)
 }
 
 /* The raw call: musl's sigprocmask hides 32-34 from the old mask, and the
- * payload must get back exactly the mask pidone got. */
+ * payload must get back exactly the mask pidone got.  The kernel's set has
+ * a bit for each of 1..NSIG-1: 8 bytes, 16 on MIPS (NSIG 128). */
 void
 signals_setmask(const sigset_t *set, sigset_t *old)
 {
@@ -87,13 +91,6 @@ signals_restore(const struct state *st)
 	signals_setmask(&st->orig_mask, NULL);
 }
 
-/* The raw call, not the C library's, which may retry or filter. */
-static int
-timedwait(const sigset_t *set, siginfo_t *si, const struct timespec *ts)
-{
-	return (int)syscall(SYS_rt_sigtimedwait, set, si, ts, KSIGSET);
-}
-
 /* Block everything pidone waits for, keeping the mask and dispositions it
  * got for the payload, and make sure the wait works: a seccomp profile may
  * refuse rt_sigtimedwait (a probe with an empty set and no timeout returns
@@ -117,7 +114,7 @@ signals_block(struct state *st)
 			sigaddset(&st->ignored, own_disp[i]);
 	st->sigfd = -1;
 	sigemptyset(&none);
-	if (timedwait(&none, NULL, &zero) >= 0 || errno == EAGAIN)
+	if (sigtimedwait(&none, NULL, &zero) >= 0 || errno == EAGAIN)
 		return;
 	e = errno;
 	st->sigfd = (int)syscall(SYS_signalfd4, -1, &st->blocked, KSIGSET,
@@ -130,14 +127,20 @@ signals_block(struct state *st)
 	    strerror(e));
 }
 
-/* The drain's clock.  A plain syscall: it runs a few times per drain,
- * and the vDSO lookup would cost more code than it saves time. */
+/* The drain's clock.  A plain syscall: it runs a few times per drain, and
+ * the vDSO lookup would cost a kilobyte of code.  32-bit musl has no
+ * SYS_clock_gettime (its time_t is 64-bit: clock_gettime64, Linux 5.1):
+ * there libc's call, which falls back to the old one on older kernels. */
 long long
 now_ns(void)
 {
 	struct timespec ts;
 
+#ifdef SYS_clock_gettime
 	syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+#else
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+#endif
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
@@ -193,7 +196,7 @@ signals_wait(struct state *st, siginfo_t *si)
 	if (st->sigfd >= 0)
 		sig = sigfd_wait(st->sigfd, si, timeout);
 	else
-		sig = timedwait(&st->blocked, si, timeout);
+		sig = sigtimedwait(&st->blocked, si, timeout);
 	if (sig > 0)
 		return sig;
 	if (errno == EAGAIN || errno == EINTR) {
@@ -204,7 +207,7 @@ signals_wait(struct state *st, siginfo_t *si)
 		say(L_WARNING, "wait for signals: %s; reaping every 100 ms "
 		    "instead", strerror(errno));
 	st->wait_failed = true;
-	syscall(SYS_nanosleep, &pause_ts, NULL);
+	nanosleep(&pause_ts, NULL);
 	memset(si, 0, sizeof *si);
 	si->si_signo = SIGCHLD;
 	return SIGCHLD;

@@ -26,12 +26,12 @@ listen_pid_slot(pid_t pid)
 {
 	char **e;
 	const char *v;
-	long n;
+	long long n;
 
 	for (e = environ; e && *e; e++) {
 		if (strncmp(*e, "LISTEN_PID=", 11))
 			continue;
-		for (n = 0, v = *e + 11; *v >= '0' && *v <= '9' && n < 1L << 32;
+		for (n = 0, v = *e + 11; *v >= '0' && *v <= '9' && n < 1LL << 32;
 		    v++)
 			n = n * 10 + (*v - '0');
 		if (!*v && v != *e + 11 && n == pid)

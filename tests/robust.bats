@@ -339,7 +339,7 @@ EOF
 
 @test "drain: a process group whose number was recycled is not signalled" {
 	cat >"$T/inner.sh" <<EOF
-"$PIDONE" -t 2 -- sh -c 'setsid sh -c "trap \"\" TERM; exec sleep 6" & echo \$\$ >"$T/pp"; exit 0' &
+"$PIDONE" -t 4 -- sh -c 'setsid sh -c "trap \"\" TERM; exec sleep 8" & echo \$\$ >"$T/pp"; exit 0' &
 p1=\$!
 i=0
 until [ -s "$T/pp" ]; do

@@ -721,6 +721,9 @@ SYS: status 0: ready SYS" ]
 # blocked mask minus the set it waits for while it waits).
 takes_signals() {
 	local mask
+	# Until it has exec'd, $! is the forking shell, which may show the
+	# signal blocked for a moment and then unblock it.
+	[ "$(readlink "/proc/$1/exe")" != "$(readlink -f "$BASH")" ] || return 1
 	mask=$(sed -n 's/^SigBlk:\t//p' "/proc/$1/status") || return 1
 	[ $(((16#$mask >> ($2 - 1)) & 1)) -eq 1 ] ||
 		grep -q sigtimedwait "/proc/$1/wchan"

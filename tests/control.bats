@@ -260,6 +260,13 @@ need_tmux() {
 	wait_pane 10 '^rc=130$'
 }
 
+# dead PID: PID has exited (a zombie, or reaped).
+dead() {
+	local st
+	st=$(state "$1") || return 0
+	[ "$st" = Z ]
+}
+
 @test "setsid in a pty: an interactive sh inside has job control" {
 	need_tmux
 	local sh s
@@ -287,7 +294,10 @@ need_tmux() {
 	wait_pane 10 '^back 42$'
 	run ! pane_has 'job control turned off'
 	keys 'kill -9 %1' Enter
-	# dash refuses the first exit while it still lists a stopped job.
+	# Ask for the jobs once the sleep is dead (a zombie or gone): asked
+	# earlier, dash still lists it as stopped.  dash refuses the first exit
+	# while it lists a stopped job.
+	wait_until 10 dead "$s"
 	keys jobs Enter
 	wait_pane 10 '\[1\] \+ Killed'
 	keys 'exit 3' Enter

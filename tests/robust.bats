@@ -262,12 +262,17 @@ relay_term() {
 
 # --- the drain -----------------------------------------------------------------
 
+# has_kids PID: PID has a child (nsenter has forked into the namespace).
+has_kids() {
+	[ -n "$(kids "$1")" ]
+}
+
 @test "drain: a process that joined the namespace ends the drain as it goes (docker exec, nsenter)" {
 	local j t0
 	start_ns -t 20 -- sh -c ". '$LIB'; await '$T/go' go; exit 4"
 	nsenter -t "$INIT" -p -- sleep 1000 </dev/null >/dev/null 2>&1 3>&- &
 	j=$!
-	wait_until 10 test -n "$(kids "$j")"
+	wait_until 10 has_kids "$j"
 	t0=$(now_us)
 	echo go >"$T/go"
 	finish_ns
@@ -281,7 +286,7 @@ relay_term() {
 	start_ns -t 20 -P
 	nsenter -t "$INIT" -p -- sleep 1000 </dev/null >/dev/null 2>&1 3>&- &
 	j=$!
-	wait_until 10 test -n "$(kids "$j")"
+	wait_until 10 has_kids "$j"
 	t0=$(now_us)
 	kill -s TERM "$INIT"
 	finish_ns

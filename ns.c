@@ -127,6 +127,9 @@ init_side(const struct config *cfg, int parent, int sync[2])
 	/* If the relay dies, so does the namespace.  getppid() is 0 here, so
 	 * the relay's death before the prctl shows on its pidfd instead. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* A group of its own: a signal to the caller's group reaches the
+	 * relay, which forwards it; the init would get it a second time. */
+	setpgid(0, 0);
 	if (parent >= 0) {
 		if (poll(&pfd, 1, 0) != 0)
 			_exit(EXIT_OWN);

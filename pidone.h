@@ -47,6 +47,7 @@ struct config {
 	long grace_ms;
 	unsigned char rewrite[NSIG]; /* signal -> signal to send, 0 = drop */
 	unsigned char remap[256 / 8]; /* exit codes reported as 0 */
+	bool reraise;		/* die of the payload's signal (pidone's name) */
 };
 
 /* What the event loop owns.  A relay (--pidns outside) runs the same loop
@@ -66,6 +67,12 @@ struct state {
 	bool relay;
 	enum { RUNNING, DRAIN_TERM, DRAIN_KILL, DONE } phase;
 	long long deadline_ns;	/* CLOCK_MONOTONIC, only in DRAIN_TERM */
+	/* The terminal, decided by tty_probe before any clone. */
+	bool tty_fg;		/* pidone's group owned the terminal */
+	bool tty_pgroup;	/* setsid mode, but a process group: pidone
+				 * does not lead the terminal's session */
+	int ctl, ctl_peer;	/* relay <-> init channel (--pidns), or -1 */
+	int termsig;		/* the signal that killed the payload, or 0 */
 };
 
 extern int log_level;
@@ -106,6 +113,15 @@ void reap(struct state *st);
 void drain_start(struct state *st);
 void drain_kill(struct state *st);
 int exit_code(const struct config *cfg, int wstatus);
+
+/* tty.c */
+void tty_probe(struct state *st);
+void tty_channel(struct state *st, bool relay);
+void tty_stopped(struct state *st, int sig);
+bool tty_cont(struct state *st, const siginfo_t *si);
+bool tty_message(struct state *st, const siginfo_t *si);
+void tty_reclaim(pid_t pgid);
+void tty_exit(struct state *st);
 
 /* ns.c */
 void procfs_prepare(const struct config *cfg, bool pid1, bool own_mntns);

@@ -45,10 +45,9 @@ exec_payload(const struct state *st, char **slot)
 {
 	const struct config *cfg = st->cfg;
 	char entry[32];
-	pid_t pg = getpgrp();
 	int e;
 
-	if (cfg->setsid) {
+	if (cfg->setsid && !st->tty_pgroup) {
 		setsid();
 		if (ioctl(STDIN_FILENO, TIOCSCTTY, 0) < 0 && errno != ENOTTY)
 			say(L_DEBUG, "ioctl TIOCSCTTY: %s; the payload has no "
@@ -56,8 +55,10 @@ exec_payload(const struct state *st, char **slot)
 	} else {
 		setpgid(0, 0);
 		/* Take the terminal only if pidone's group had it: from a
-		 * background job that would steal it from the shell. */
-		if (tcgetpgrp(STDIN_FILENO) == pg)
+		 * background job that would steal it from the shell.  Asked
+		 * before any clone (tty_probe): inside a new PID namespace a
+		 * background job cannot tell. */
+		if (st->tty_fg)
 			tcsetpgrp(STDIN_FILENO, getpid());
 	}
 	if (slot) {
@@ -88,7 +89,7 @@ spawn_payload(struct state *st)
 	 * If pidone led the session, the kernel now sends SIGHUP and SIGCONT
 	 * to the terminal's foreground group, in pidone's name: the loop
 	 * drops them as signals pidone raised itself. */
-	if (st->cfg->setsid)
+	if (st->cfg->setsid && !st->tty_pgroup)
 		ioctl(STDIN_FILENO, TIOCNOTTY);
 	/* vfork rather than fork: nothing of pidone is copied, and pidone
 	 * resumes once the payload has exec'd or failed to. */
@@ -105,25 +106,33 @@ spawn_payload(struct state *st)
 	return pid;
 }
 
-/* Close every fd >= 3 but keep.  close_range(2) is Linux 5.9; older kernels
- * get the loop. */
+/* Close every fd >= 3 but keep and keep2.  close_range(2) is Linux 5.9;
+ * older kernels get the loop. */
 static void
-close_fds(int keep)
+close_fds(int keep, int keep2)
 {
 	struct rlimit rl;
+	unsigned lo = 3;
 	long fd, max;
+	int k[2], i;
 
-	if (keep < 3) {
-		if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
-			return;
-	} else if (syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U) == 0 &&
-	    syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U) == 0) {
-		return;
+	k[0] = keep < keep2 ? keep : keep2;
+	k[1] = keep < keep2 ? keep2 : keep;
+	for (i = 0; i < 2; i++) {
+		if (k[i] < (int)lo)
+			continue;
+		if (k[i] > (int)lo &&
+		    syscall(SYS_close_range, lo, (unsigned)k[i] - 1, 0U) < 0)
+			goto loop;
+		lo = (unsigned)k[i] + 1;
 	}
+	if (syscall(SYS_close_range, lo, ~0U, 0U) == 0)
+		return;
+loop:
 	max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ?
 	    (long)rl.rlim_cur : 65536;
 	for (fd = 3; fd < max; fd++)
-		if (fd != keep)
+		if (fd != keep && fd != keep2)
 			close((int)fd);
 }
 
@@ -132,7 +141,7 @@ close_fds(int keep)
 void
 settle(const struct state *st)
 {
-	close_fds(st->pidfd);
+	close_fds(st->pidfd, st->ctl);	/* the relay's channel too */
 	if (chdir("/") < 0)
 		say(L_WARNING, "chdir /: %s", strerror(errno));
 }

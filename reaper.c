@@ -31,7 +31,9 @@ reaped(struct state *st, pid_t pid, int ws)
 {
 	if (pid == st->payload) {
 		st->status = exit_code(st->relay ? NULL : st->cfg, ws);
-		st->termsig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
+		/* The relay may have it from the init already. */
+		if (WIFSIGNALED(ws))
+			st->termsig = WTERMSIG(ws);
 		st->payload = 0;
 		/* The relay's init led a group of its own. */
 		tty_reclaim(st->relay ? pid : st->pgid);

@@ -87,7 +87,7 @@ tty_probe(struct state *st)
 		if (cfg->setsid && sid >= 0 && sid != getpid()) {
 			st->tty_pgroup = true;
 			say(L_INFO, "--setsid: not the terminal's session "
-			    "leader; the payload gets a process group");
+			    "leader: process group mode");
 		} else if (cfg->setsid && cfg->pidns && sid == getpid()) {
 			/* The init will not lead this session: let go of the
 			 * terminal here, so the payload's new session can
@@ -119,11 +119,10 @@ tty_channel(struct state *st, bool relay)
 	close(relay ? st->ctl_peer : st->ctl);
 	st->ctl = mine;
 	st->ctl_peer = -1;
-	/* Raw calls: musl's fcntl is four times this file's use of it. */
-	if (syscall(SYS_fcntl, mine, F_SETOWN, getpid()) < 0 ||
-	    syscall(SYS_fcntl, mine, F_SETFL, O_ASYNC | O_NONBLOCK) < 0)
-		say(L_WARNING, "fcntl O_ASYNC: %s; no job control under "
-		    "--pidns", strerror(errno));
+	/* Raw calls: musl's fcntl is four times this file's use of it.
+	 * On a socket of its own these cannot fail. */
+	syscall(SYS_fcntl, mine, F_SETOWN, getpid());
+	syscall(SYS_fcntl, mine, F_SETFL, O_ASYNC | O_NONBLOCK);
 }
 
 static void
@@ -140,34 +139,32 @@ send_msg(const struct state *st, int kind, int arg)
  * own, and an orphaned group (nobody above does job control, nobody would
  * continue it) never stops on TSTP, TTIN or TTOU. */
 static void
-raise_dfl(const struct state *st, int sig)
+raise_dfl(int sig)
 {
-	struct sigaction dfl, old;
-	sigset_t set;
+	unsigned long one = 1UL << (sig - 1);	/* the kernel's sigset */
+	void (*old)(int) = signal(sig, SIG_DFL);
 
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	set = st->blocked;
-	sigdelset(&set, sig);
-	sigaction(sig, &dfl, &old);
 	kill(getpid(), sig);
-	signals_setmask(&set, NULL);	/* delivered here */
-	signals_setmask(&st->blocked, NULL);
-	sigaction(sig, &old, NULL);
+	/* Delivered as the unblock returns. */
+	syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &one, NULL, sizeof one);
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &one, NULL, sizeof one);
+	(void)signal(sig, old);
 }
 
 /* Continue the payload's group; give it the terminal first if the job is
- * in the foreground, or it would read, get SIGTTIN and stop again. */
+ * in the foreground, or it would read, get SIGTTIN and stop again.  The
+ * relay has the init do it. */
 static void
-cont_payload(const struct state *st, int how)
+resume(const struct state *st, int how)
 {
-	if (!st->payload)
+	if (st->relay)
+		send_msg(st, MSG_CONT, how);
+	else if (!st->payload || (how & (CONT_FG | CONT_IF_FG)) == CONT_IF_FG)
 		return;
-	if (how & CONT_FG)
+	else if (how & CONT_FG)
 		tcsetpgrp(STDIN_FILENO, st->pgid);
-	else if (how & CONT_IF_FG)
-		return;
-	kill(-st->pgid, SIGCONT);
+	if (!st->relay)
+		kill(-st->pgid, SIGCONT);
 }
 
 /* Stop pidone with the payload's stop signal, so that the shell above sees
@@ -180,16 +177,13 @@ cont_payload(const struct state *st, int how)
 static void
 stop_with(struct state *st, int sig)
 {
-	sigset_t set;
+	unsigned long set = 0;
 	int how = (own_fg() ? CONT_FG : 0) | (sig == SIGTSTP ? 0 : CONT_IF_FG);
 
-	raise_dfl(st, sig);
-	if (sigpending(&set) == 0 && sigismember(&set, SIGCONT))
-		return;
-	if (st->relay)
-		send_msg(st, MSG_CONT, how);
-	else
-		cont_payload(st, how);
+	raise_dfl(sig);
+	syscall(SYS_rt_sigpending, &set, sizeof set);
+	if (!(set & 1UL << (SIGCONT - 1)))
+		resume(st, how);
 }
 
 /* reap() saw the payload stop.  Only the terminal's stops matter: a SIGSTOP
@@ -210,34 +204,31 @@ tty_stopped(struct state *st, int sig)
 bool
 tty_cont(struct state *st, const siginfo_t *si)
 {
-	if (si->si_code == SI_USER && si->si_pid == st->self)
-		return false;	/* the kernel's, in pidone's name */
-	if (st->relay && st->ctl >= 0) {
-		send_msg(st, MSG_CONT, own_fg() ? CONT_FG : 0);
-		return true;
-	}
-	if (st->relay || !st->payload || st->cfg->rewrite[SIGCONT] != SIGCONT)
-		return false;
-	cont_payload(st, own_fg() ? CONT_FG : 0);
+	if ((si->si_code == SI_USER && si->si_pid == st->self) ||
+	    (st->relay ? st->ctl < 0 : !st->payload ||
+	    st->cfg->rewrite[SIGCONT] != SIGCONT))
+		return false;	/* the kernel's in pidone's name, or no job */
+	resume(st, own_fg() ? CONT_FG : 0);
 	return true;
 }
 
 /* SIGIO: read what the channel holds.  The kernel's SIGIO (SI_KERNEL) is
  * the channel's; anyone else's is forwarded (returns false).  Every SIGIO
  * reads the channel: a standard signal already pending swallows the next
- * one, so the channel's may have merged into someone else's. */
+ * one, so the channel's may have merged into someone else's.  Each side
+ * gets only the other's kinds. */
 bool
 tty_message(struct state *st, const siginfo_t *si)
 {
 	unsigned char m[2];
 
 	while (st->ctl >= 0 && read(st->ctl, m, sizeof m) == 2) {
-		if (m[0] == MSG_STOP && st->relay)
+		if (m[0] == MSG_STOP)
 			stop_with(st, m[1]);
-		else if (m[0] == MSG_KILLED && st->relay)
+		else if (m[0] == MSG_KILLED)
 			st->termsig = m[1];
-		else if (m[0] == MSG_CONT && !st->relay)
-			cont_payload(st, m[1]);
+		else
+			resume(st, m[1]);
 	}
 	return si && si->si_code == SI_KERNEL;
 }
@@ -261,7 +252,6 @@ tty_reclaim(pid_t pgid)
 void
 tty_exit(struct state *st)
 {
-	const struct config *cfg = st->cfg;
 	struct rlimit none = { 0, 0 };
 	int sig;
 
@@ -272,13 +262,11 @@ tty_exit(struct state *st)
 		return;		/* not killed, or remapped by -e */
 	if (st->ctl >= 0 && !st->relay) {
 		send_msg(st, MSG_KILLED, sig);
-		return;
+	} else if (st->cfg->reraise && st->self != 1) {
+		/* The raw call: musl's setrlimit synchronises threads pidone
+		 * does not have, and would cost a fifth of the binary. */
+		syscall(SYS_prlimit64, 0, RLIMIT_CORE, &none, NULL);
+		raise_dfl(sig);
 	}
-	if (!cfg->reraise || getpid() == 1)
-		return;
-	/* The raw call: musl's setrlimit synchronises threads pidone does
-	 * not have, and would cost a fifth of the binary. */
-	syscall(SYS_prlimit64, 0, RLIMIT_CORE, &none, NULL);
-	raise_dfl(st, sig);
 	/* Still here: a signal whose default is not to die.  Exit 128+N. */
 }

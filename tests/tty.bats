@@ -387,7 +387,9 @@ case_loop() {
 ends_with() {
 	local want=$1
 	shift
-	run -0 python3 -c '
+	# A background job of a script starts with INT and QUIT ignored:
+	# start from the defaults, as a foreground job does.
+	run -0 env --default-signal python3 -c '
 import os, resource, sys
 resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
 pid = os.fork()
@@ -411,7 +413,7 @@ else:
 	ends_with "exit 0" "$PIDONE" -e 130 -- sh -c 'kill -INT $$'
 	ends_with "exit 3" "$PIDONE" -- sh -c 'exit 3'
 	# The shell still reads 128+N.
-	run -0 bash -c '"$1" -- sh -c "kill -INT \$\$"; echo "rc=$?"' _ "$PIDONE"
+	run -0 env --default-signal bash -c '"$1" -- sh -c "kill -INT \$\$"; echo "rc=$?"' _ "$PIDONE"
 	[ "$output" = rc=130 ]
 }
 

@@ -19,8 +19,9 @@
 
 /* Messages on the channel, two bytes each: a kind and an argument. */
 enum { MSG_STOP = 'S', MSG_KILLED = 'K', MSG_CONT = 'C' };
-/* MSG_CONT's argument. */
-enum { CONT_FG = 1, CONT_IF_FG = 2 };
+/* MSG_CONT's argument: hand the payload's group the terminal first; or
+ * continue it only if it owns the terminal. */
+enum { CONT_FG = 1, CONT_IF_TTY = 2 };
 
 /* pidone's process group owns its terminal (stdin). */
 static bool
@@ -159,7 +160,8 @@ resume(const struct state *st, int how)
 {
 	if (st->relay)
 		send_msg(st, MSG_CONT, how);
-	else if (!st->payload || (how & (CONT_FG | CONT_IF_FG)) == CONT_IF_FG)
+	else if (!st->payload || (how & CONT_IF_TTY &&
+	    tcgetpgrp(STDIN_FILENO) != st->pgid))
 		return;
 	else if (how & CONT_FG)
 		tcsetpgrp(STDIN_FILENO, st->pgid);
@@ -171,14 +173,16 @@ resume(const struct state *st, int how)
  * the job stop the way it stopped ("Stopped (tty input)").  Once continued,
  * the SIGCONT that did it is pending (raising a stop signal discards an
  * older one), and the loop hands it on.  Without one, pidone could not
- * stop: act as the kernel does for a job nobody controls.  A TSTP is then
- * as if dropped; a TTIN or TTOU ends only where the terminal can be handed
- * over, else a bare continue would only have the payload stop again. */
+ * stop, and nobody above does job control: act as the kernel does for a
+ * terminal's job nobody controls, and go on with the payload where it owns
+ * the terminal (or can have it), as if its Ctrl-Z had been dropped.  Stops
+ * sent with kill() elsewhere stay, or a bare continue would only have a
+ * background reader stop again. */
 static void
 stop_with(struct state *st, int sig)
 {
 	unsigned long set = 0;
-	int how = (own_fg() ? CONT_FG : 0) | (sig == SIGTSTP ? 0 : CONT_IF_FG);
+	int how = own_fg() ? CONT_FG : CONT_IF_TTY;
 
 	raise_dfl(sig);
 	syscall(SYS_rt_sigpending, &set, sizeof set);

@@ -198,6 +198,32 @@ case_ctrl_z_less() {
 @test "Ctrl-Z in less, fg draws it again [pidone]" { case_ctrl_z_less '"$P" --'; }
 @test "Ctrl-Z in less, fg draws it again [--pidns]" { case_ctrl_z_less '"$P" --pidns --'; }
 
+# Only a terminal's stop is dropped where nobody does job control: PID 1
+# without a terminal keeps a payload stopped by a forwarded TSTP (docker
+# kill -s TSTP) until a CONT.
+@test "PID 1 without a terminal: a forwarded TSTP stops the payload until CONT" {
+	local ns init p
+	unshare --pid --fork --mount-proc true 2>/dev/null || skip "no PID namespace here"
+	unshare --pid --fork --mount-proc --kill-child "$PIDONE" -- sleep 100 \
+		</dev/null >/dev/null 2>&1 3>&- &
+	ns=$!
+	SHELL_PID=$ns
+	await sleep S
+	p=$PID
+	init=$(proc_field "$p" 4)
+	kill -TSTP "$init"
+	wait_until 10 eval '[ "$(proc_field "$p" 3)" = T ]'
+	# A continue would come from the very wake-up that saw the stop.
+	if wait_until 1 eval '[ "$(proc_field "$p" 3)" != T ]' 2>/dev/null; then
+		kill -KILL "$ns"
+		fail_with "the payload was continued"
+	fi
+	kill -CONT "$init"
+	wait_until 10 eval '[ "$(proc_field "$p" 3)" = S ]'
+	kill -KILL "$ns"
+	wait "$ns" || true
+}
+
 # --- 2. a background job never takes the terminal --------------------------
 
 case_background() {

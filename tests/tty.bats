@@ -94,7 +94,11 @@ wait_pane() {
 # the job is gone: a program that leaves sets the terminal back with
 # TCSAFLUSH, which discards what was typed ahead.
 status_is() {
-	wait_until 10 no_job
+	if ! wait_until 10 no_job; then
+		echo "--- the job is still there:"
+		pane | grep -v '^$' | tail -n 25
+		return 1
+	fi
 	STEP=$((STEP + 1))
 	line "echo \"rc$STEP=\$?\""
 	wait_pane 10 "^rc$STEP=$1\$"
@@ -286,7 +290,8 @@ inner_shell_works() {
 	await sleep S
 	keys C-z
 	wait_pane 10 '^\[1\]\+ +Stopped +sleep 100'
-	line 'kill -9 %1; echo "inner-$((6 * 7))"'
+	# wait: bash refuses to exit while it still lists a stopped job.
+	line 'kill -9 %1; wait; echo "inner-$((6 * 7))"'
 	wait_pane 10 '^inner-42$'
 	if pane_has 'no job control|cannot set terminal process group'; then
 		pane | grep -E 'job control|terminal process group'

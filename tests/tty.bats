@@ -290,9 +290,17 @@ inner_shell_works() {
 	await sleep S
 	keys C-z
 	wait_pane 10 '^\[1\]\+ +Stopped +sleep 100'
-	# wait: bash refuses to exit while it still lists a stopped job.
-	line 'kill -9 %1; wait; echo "inner-$((6 * 7))"'
+	line 'echo "inner-$((6 * 7))"'
 	wait_pane 10 '^inner-42$'
+	# fg and Ctrl-C rather than kill %1: a killed job may still be listed
+	# as stopped for a moment, and then bash refuses to exit.
+	line fg
+	await sleep S
+	wait_until 10 eval '[ "$(proc_field "$PID" 8)" = "$(proc_field "$PID" 5)" ]'
+	keys C-c
+	wait_until 10 eval '! pid_of sleep >/dev/null'
+	line 'echo "inner-$((6 * 8))"'
+	wait_pane 10 '^inner-48$'
 	if pane_has 'no job control|cannot set terminal process group'; then
 		pane | grep -E 'job control|terminal process group'
 		return 1

@@ -40,7 +40,7 @@ endif
 
 ALL_CFLAGS = -std=c99 $(WARN) $(HARDEN) $(TINY) $(CFLAGS) $(CPPFLAGS) \
 	-DVERSION='"$(VERSION)"' -DGIT_ID='"$(GIT_ID)"'
-SRC = init.c config.c msg.c signals.c spawn.c reaper.c ns.c
+SRC = init.c config.c msg.c signals.c spawn.c reaper.c ns.c tty.c
 HELPERS = $(patsubst %.c,%,$(wildcard tests/helpers/*.c))
 
 # A change of compiler or flags (SANITIZE=1 and back) rebuilds.

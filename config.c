@@ -72,7 +72,8 @@ enum version_line { V_PIDONE, V_TINI, V_DUMB_INIT, V_CATATONIT };
 
 /* The rules in which a name differs from pidone's, one bit each. */
 enum {
-	OWN = 1 << 0,		/* pidone's own name: for what peers never do */
+	OWN = 1 << 0,		/* pidone's own name: for what peers never do
+				 * (dying of the payload's signal) */
 	SETSID = 1 << 1,	/* setsid mode unless -c or DUMB_INIT_SETSID=0 */
 	TERM_ON_EXIT = 1 << 2,	/* payload gone: SIGTERM where signals go */
 	TTY_STOP = 1 << 3,	/* stop after forwarding TSTP/TTIN/TTOU, also
@@ -470,6 +471,9 @@ config_parse(struct config *cfg, int argc, char **argv)
 	cfg->usage_status = p.who->usage_status;
 	cfg->exec_status = p.who->exec_status;
 	cfg->setsid = (p.who->rules & SETSID) != 0;
+	/* Shells end a loop on Ctrl-C only when the child died of SIGINT; the
+	 * peers exit 128+N, and their users' scripts may check for that. */
+	cfg->reraise = (p.who->rules & OWN) != 0;
 	for (s = 0; s < NSIG; s++)
 		cfg->rewrite[s] = (unsigned char)s;
 	if (parse_env(&p) < 0)

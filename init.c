@@ -32,6 +32,14 @@ static void
 dispatch(struct state *st, const siginfo_t *si)
 {
 	switch (si->si_signo) {
+	case SIGCONT:
+		if (!tty_cont(st, si))
+			signals_forward(st, si);
+		break;
+	case SIGIO:
+		if (!tty_message(st, si))
+			signals_forward(st, si);
+		break;
 	case 0:		/* a drain deadline or re-check is due */
 		drain_tick(st);
 		break;
@@ -90,14 +98,19 @@ main(int argc, char **argv)
 	st.listen_pid = st.self; /* whom socket activation addressed */
 	if (cfg.pdeathsig && prctl(PR_SET_PDEATHSIG, cfg.pdeathsig) < 0)
 		say(L_WARNING, "prctl PR_SET_PDEATHSIG: %s", strerror(errno));
+	tty_probe(&st);
 
-	if (cfg.pidns && (st.payload = ns_clone(&cfg, &st.pidfd, &st.lifeline)) > 0) {
+	if (cfg.pidns &&
+	    (st.payload = ns_clone(&cfg, &st.pidfd, &st.lifeline)) > 0) {
 		st.relay = true;	/* the init runs in the namespace */
+		tty_channel(&st, true);
 	} else {
-		if (cfg.pidns)
+		if (cfg.pidns) {
 			st.self = 1;	/* the clone's child, PID 1 there */
-		else
+			tty_channel(&st, false);
+		} else {
 			become_init(&st);
+		}
 		if (!cfg.pause)
 			st.payload = spawn_payload(&st);
 	}
@@ -108,5 +121,6 @@ main(int argc, char **argv)
 	while (st.phase != DONE)
 		if (signals_wait(&st, &si) >= 0)
 			dispatch(&st, &si);
+	tty_exit(&st);
 	return st.status;
 }

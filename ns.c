@@ -143,6 +143,9 @@ init_side(const struct config *cfg, int sync[2])
 	if (cfg->userns && read(sync[0], &c, 1) != 1)
 		_exit(EXIT_OWN);	/* the relay said why */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* A group of its own: a signal to the caller's group reaches the
+	 * relay, which forwards it; the init would get it a second time. */
+	setpgid(0, 0);
 	if (poll(&pfd, 1, 0) != 0)
 		_exit(EXIT_OWN);	/* the relay died before the prctl */
 	close(sync[0]);

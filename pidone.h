@@ -47,6 +47,7 @@ struct config {
 	long grace_ms;
 	unsigned char rewrite[NSIG]; /* signal -> signal to send, 0 = drop */
 	unsigned char remap[256 / 8]; /* exit codes reported as 0 */
+	bool reraise;		/* die of the payload's signal (pidone's name) */
 };
 
 /* What the event loop owns.  A relay (--pidns outside) runs the same loop
@@ -71,6 +72,12 @@ struct state {
 	long long deadline_ns;	/* CLOCK_MONOTONIC: the grace's end */
 	long long wake_ns;	/* when the wait must return; 0: never */
 	long recheck_ms;	/* the drain's interval to look for non-children */
+	/* The terminal, decided by tty_probe before any clone. */
+	bool tty_fg;		/* pidone's group owned the terminal */
+	bool tty_pgroup;	/* setsid mode, but a process group: pidone
+				 * does not lead the terminal's session */
+	int ctl, ctl_peer;	/* relay <-> init channel (--pidns), or -1 */
+	int termsig;		/* the signal that killed the payload, or 0 */
 };
 
 extern int log_level;
@@ -114,6 +121,15 @@ void drain_start(struct state *st);
 void drain_kill(struct state *st);
 void drain_tick(struct state *st);
 int exit_code(const struct config *cfg, int wstatus);
+
+/* tty.c */
+void tty_probe(struct state *st);
+void tty_channel(struct state *st, bool relay);
+void tty_stopped(struct state *st, int sig);
+bool tty_cont(struct state *st, const siginfo_t *si);
+bool tty_message(struct state *st, const siginfo_t *si);
+void tty_reclaim(pid_t pgid);
+void tty_exit(struct state *st);
 
 /* ns.c */
 void procfs_prepare(const struct config *cfg, bool pid1, bool own_mntns);

@@ -31,7 +31,12 @@ reaped(struct state *st, pid_t pid, int ws)
 {
 	if (pid == st->payload) {
 		st->status = exit_code(st->relay ? NULL : st->cfg, ws);
+		/* The relay may have it from the init already. */
+		if (WIFSIGNALED(ws))
+			st->termsig = WTERMSIG(ws);
 		st->payload = 0;
+		/* The relay's init led a group of its own. */
+		tty_reclaim(st->relay ? pid : st->pgid);
 		say(L_INFO, "%s %d gone, status %d", st->relay ?
 		    "namespace init" : "payload", (int)pid, st->status);
 	} else if (st->cfg->warn_reap && WIFSIGNALED(ws)) {
@@ -235,7 +240,15 @@ reap(struct state *st)
 	int ws;
 
 	for (;;) {
-		pid = waitpid(-1, &ws, WNOHANG);
+		/* WUNTRACED: a payload stopped by the terminal (Ctrl-Z, a
+		 * read in the background) must stop pidone's job too, or the
+		 * shell above waits for ever. */
+		pid = waitpid(-1, &ws, WNOHANG | WUNTRACED);
+		if (pid > 0 && WIFSTOPPED(ws)) {
+			if (pid == st->payload)
+				tty_stopped(st, WSTOPSIG(ws));
+			continue;
+		}
 		if (pid > 0) {
 			reaped(st, pid, ws);
 			continue;

@@ -108,10 +108,9 @@ exec_payload(const struct state *st, char **slot)
 {
 	const struct config *cfg = st->cfg;
 	char entry[32];
-	pid_t pg = getpgrp();
 	int e;
 
-	if (cfg->setsid) {
+	if (cfg->setsid && !st->tty_pgroup) {
 		setsid();
 		if (ioctl(STDIN_FILENO, TIOCSCTTY, 0) < 0 && errno != ENOTTY)
 			say(L_DEBUG, "ioctl TIOCSCTTY: %s; the payload has no "
@@ -119,8 +118,10 @@ exec_payload(const struct state *st, char **slot)
 	} else {
 		setpgid(0, 0);
 		/* Take the terminal only if pidone's group had it: from a
-		 * background job that would steal it from the shell. */
-		if (tcgetpgrp(STDIN_FILENO) == pg)
+		 * background job that would steal it from the shell.  Asked
+		 * before any clone (tty_probe): inside a new PID namespace a
+		 * background job cannot tell. */
+		if (st->tty_fg)
 			tcsetpgrp(STDIN_FILENO, getpid());
 	}
 	if (slot) {
@@ -149,7 +150,7 @@ spawn_payload(struct state *st)
 	 * If pidone led the session, the kernel now sends SIGHUP and SIGCONT
 	 * to the terminal's foreground group, in pidone's name: the loop
 	 * drops them as signals pidone raised itself. */
-	if (st->cfg->setsid)
+	if (st->cfg->setsid && !st->tty_pgroup)
 		ioctl(STDIN_FILENO, TIOCNOTTY);
 	/* vfork rather than fork: nothing of pidone is copied, and pidone
 	 * resumes once the payload has exec'd or failed to. */
@@ -264,7 +265,8 @@ close_fds(const int *keep, size_t nkeep)
 void
 settle(const struct state *st)
 {
-	const int keep[] = { st->pidfd, st->sigfd, st->lifeline };
+	/* The relay's channel to the init (--pidns) too. */
+	const int keep[] = { st->pidfd, st->sigfd, st->lifeline, st->ctl };
 
 	close_fds(keep, sizeof keep / sizeof *keep);
 	if (chdir("/") < 0)

@@ -212,6 +212,45 @@ $sig" ]
 	done
 }
 
+@test "--pidns: the init has a group of its own; a signal to the caller's group arrives once" {
+	local out=$BATS_TEST_TMPDIR/out
+	[ -x "$HELPERS/sigecho" ] || {
+		echo "no $HELPERS/sigecho: run make helpers" >&2
+		return 1
+	}
+	# setsid: the caller's group is this case's own, so the group signal
+	# reaches only processes the case started.  Were the init in that
+	# group, it would get the USR1 directly and again from the relay.
+	run -0 timeout -s KILL 20 setsid bash -c '
+		trap : USR1
+		env --default-signal "$1" --pidns -- sh -c "exec \"\$0\" WINCH" \
+			"$2" "$3" >"$4" 2>&1 3>&- &
+		relay=$!
+		for ((i = 0; i < 1000; i++)); do
+			grep -qsx ready "$4" && break
+			sleep 0.01
+		done
+		read -r init </proc/$relay/task/$relay/children
+		read -r s </proc/$init/stat
+		s=${s##*) }
+		set -- "$@" $s
+		echo "group $$ init $init in group $7"
+		kill -USR1 -- -$$
+		for ((i = 0; i < 1000; i++)); do
+			grep -qsx USR1 "$4" && break
+			sleep 0.01
+		done
+		kill -WINCH $relay
+		wait $relay
+		echo "relay $?"' _ "$PIDONE" "$HELPERS/sigecho" "$MARK" "$out"
+	echo "$output"
+	cat "$out"
+	[ "${lines[1]}" = "relay 0" ]
+	set -- ${lines[0]}
+	[ "$2" != "$7" ] || fail_with "the init $4 is in the caller's group $2"
+	[ "$(cat "$out")" = $'ready\nUSR1\nWINCH' ]
+}
+
 @test "--pidns: kill -KILL of the relay takes the whole namespace down" {
 	local relay
 	env --default-signal "$PIDONE" --pidns -- bash -c '

@@ -41,9 +41,10 @@ vfmt(char *buf, size_t size, const char *f, va_list ap)
 				s = "(null)";
 			if ((len = strlen(s)) <= ARG_MAX_SHOWN)
 				break;
-			for (i = 0; i < ARG_MAX_SHOWN / 2 + 3 && n + 1 < size;
-			    i++)
-				buf[n++] = i < ARG_MAX_SHOWN / 2 ? s[i] : '.';
+			for (i = 0; i < ARG_MAX_SHOWN / 2 && n + 1 < size; i++)
+				buf[n++] = s[i];
+			for (i = 0; i < 3 && n + 1 < size; i++)
+				buf[n++] = '.';
 			s += len - ARG_MAX_SHOWN / 2;
 			break;
 		case 'c':

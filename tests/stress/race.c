@@ -263,6 +263,11 @@ main(int argc, char **argv)
 		    (sentmask & (1UL << (WEXITSTATUS(st) - 128)))) {
 			r = 1;
 			killed++;
+		} else if (!nested && WIFSIGNALED(st) &&
+		    (sentmask & (1UL << WTERMSIG(st)))) {
+			/* Not PID 1, pidone dies of the payload's signal. */
+			r = 1;
+			killed++;
 		}
 		if (!r || len) {
 			if (++fails <= 5)

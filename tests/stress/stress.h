@@ -9,10 +9,12 @@
 
 /* Every kind the flood sends.  All are caught by the payload, none kills it;
  * 40 is a real-time signal (queued, not coalesced) above the ones musl and
- * glibc keep for themselves.  SIGCHLD, SIGKILL and SIGSTOP are not forwarded
- * and are left out; so are the kernel's fault signals. */
+ * glibc keep for themselves; SIGSEGV stands for the fault signals, which
+ * are forwarded when sent with kill().  SIGCHLD, SIGKILL and SIGSTOP are
+ * not forwarded, and SIGPIPE and SIGXFSZ are ignored by pidone itself (a
+ * write to a closed stderr must not raise them): all are left out. */
 static const int kinds[] = {
-	SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM,
+	SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGSEGV, SIGALRM, SIGTERM,
 	SIGCONT, SIGTSTP, SIGWINCH, SIGURG, 40,
 };
 #define NKINDS	((int)(sizeof(kinds) / sizeof(kinds[0])))

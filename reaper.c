@@ -87,7 +87,7 @@ kill_child(pid_t pid, int sig, bool say_blind)
 		return SENT;
 	if (errno != EPERM)
 		return 0;	/* ESRCH: gone meanwhile */
-	if (say_blind)
+	if (say_blind && !hush())
 		say(L_WARNING, "kill %d SIG%s: %s; not waiting for it",
 		    (int)pid, sig_name(sig), strerror(errno));
 	return BLIND;

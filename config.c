@@ -137,7 +137,7 @@ bad(const char *fmt, ...)
 }
 
 /* A decimal in [0, max], nothing else. */
-static int
+int
 parse_num(const char *s, long max, long *out)
 {
 	long v = 0;

@@ -92,6 +92,7 @@ extern int log_level;
 
 /* config.c */
 int config_parse(struct config *cfg, int argc, char **argv);
+int parse_num(const char *s, long max, long *out);
 
 /* msg.c */
 size_t fmt(char *buf, size_t size, const char *f, ...) PRINTF(3, 4);
@@ -104,6 +105,7 @@ NORETURN void die(int status, const char *fmt, ...) PRINTF(2, 3);
 /* signals.c */
 void signals_block(struct state *st);
 void signals_restore(const struct state *st);
+void signals_raise_dfl(int sig);
 void signals_setmask(const sigset_t *set, sigset_t *old);
 int signals_wait(struct state *st, siginfo_t *si);
 void signals_forward(struct state *st, const siginfo_t *si);

@@ -153,7 +153,7 @@ drain_schedule(struct state *st)
 	if (st->phase != DRAIN_TERM)
 		return;
 	st->wake_ns = st->deadline_ns;
-	if (st->children || getpid() != 1)
+	if (st->children || st->self != 1)
 		return;
 	re = now_ns() + st->recheck_ms * 1000000LL;
 	if (re < st->wake_ns)
@@ -176,7 +176,7 @@ drain_start(struct state *st)
 	}
 	if (cfg->term_group_on_exit && group_ours(st))
 		kill(-st->pgid, SIGTERM);
-	if (cfg->grace_ms == 0 || (!st->children && getpid() != 1) ||
+	if (cfg->grace_ms == 0 || (!st->children && st->self != 1) ||
 	    !((r = signal_rest(st, SIGTERM, false)) & (SENT | BLIND))) {
 		st->phase = DONE;
 		return;

@@ -91,6 +91,28 @@ signals_restore(const struct state *st)
 	signals_setmask(&st->orig_mask, NULL);
 }
 
+/* Take sig with its default action, now: the payload's stop or death,
+ * passed up.  For a stop signal: returns once continued, or at once when
+ * the kernel drops the stop: PID 1 ignores its own, and an orphaned group
+ * (nobody above does job control, nobody would continue it) never stops on
+ * TSTP, TTIN or TTOU.  The unblock is the raw call, sized as the kernel's
+ * sigset: musl's refuses 32-34. */
+void
+signals_raise_dfl(int sig)
+{
+	unsigned long one[KSIGSET / sizeof(unsigned long)] = { 0 };
+	struct sigaction old;
+	unsigned bits = 8 * sizeof *one;
+
+	one[(sig - 1) / bits] = 1UL << ((sig - 1) % bits);
+	disp(sig, SIG_DFL, &old);
+	kill(getpid(), sig);
+	/* Delivered as the unblock returns. */
+	syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, one, NULL, KSIGSET);
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, one, NULL, KSIGSET);
+	sigaction(sig, &old, NULL);
+}
+
 /* Block everything pidone waits for, keeping the mask and dispositions it
  * got for the payload, and make sure the wait works: a seccomp profile may
  * refuse rt_sigtimedwait (a probe with an empty set and no timeout returns

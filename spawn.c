@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,22 +186,6 @@ kept(int fd, const int *keep, size_t n)
 	return false;
 }
 
-/* A /proc/self/fd entry's number; -1 for "." and "..". */
-static long
-fd_number(const char *s)
-{
-	long fd = 0;
-
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		fd = fd * 10 + (*s - '0');
-	}
-	return fd;
-}
-
 /* Without close_range: the fds /proc/self/fd lists (fds are not
  * namespaced, so any procfs that shows pidone will do), else every number
  * below the limit, which a container may set to a million. */
@@ -218,8 +203,8 @@ close_fds_slowly(const int *keep, size_t nkeep)
 			for (off = 0; off < n; off += d->d_reclen) {
 				d = (struct dirent64 *)(void *)((char *)buf +
 				    off);
-				fd = fd_number(d->d_name);
-				if (fd >= 3 && fd != dir &&
+				if (parse_num(d->d_name, INT_MAX, &fd) == 0 &&
+				    fd >= 3 && fd != dir &&
 				    !kept((int)fd, keep, nkeep))
 					close((int)fd);
 			}

@@ -135,23 +135,6 @@ send_msg(const struct state *st, int kind, int arg)
 		(void)!write(st->ctl, m, sizeof m);
 }
 
-/* Take sig with its default action, now.  For a stop signal: returns once
- * continued, or at once when the kernel drops the stop: PID 1 ignores its
- * own, and an orphaned group (nobody above does job control, nobody would
- * continue it) never stops on TSTP, TTIN or TTOU. */
-static void
-raise_dfl(int sig)
-{
-	unsigned long one = 1UL << (sig - 1);	/* the kernel's sigset */
-	void (*old)(int) = signal(sig, SIG_DFL);
-
-	kill(getpid(), sig);
-	/* Delivered as the unblock returns. */
-	syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &one, NULL, sizeof one);
-	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &one, NULL, sizeof one);
-	(void)signal(sig, old);
-}
-
 /* Continue the payload's group; give it the terminal first if the job is
  * in the foreground, or it would read, get SIGTTIN and stop again.  The
  * relay has the init do it. */
@@ -184,7 +167,7 @@ stop_with(struct state *st, int sig)
 	unsigned long set = 0;
 	int how = own_fg() ? CONT_FG : CONT_IF_TTY;
 
-	raise_dfl(sig);
+	signals_raise_dfl(sig);
 	syscall(SYS_rt_sigpending, &set, sizeof set);
 	if (!(set & 1UL << (SIGCONT - 1)))
 		resume(st, how);
@@ -270,7 +253,7 @@ tty_exit(struct state *st)
 		/* The raw call: musl's setrlimit synchronises threads pidone
 		 * does not have, and would cost a fifth of the binary. */
 		syscall(SYS_prlimit64, 0, RLIMIT_CORE, &none, NULL);
-		raise_dfl(sig);
+		signals_raise_dfl(sig);
 	}
 	/* Still here: a signal whose default is not to die.  Exit 128+N. */
 }

@@ -259,17 +259,23 @@ host_pid() {
 	return 1
 }
 
-# kill_guarded: SIGKILL everything this case started in the background
-# (the guard and its descendants, never anything else).  For teardown.
-kill_guarded() {
+# kill_descendants PID: SIGKILL every descendant of PID (not PID itself),
+# again while new ones appear, for a second at most.
+kill_descendants() {
 	local i
-	[ -n "${GUARD_PID:-}" ] || return 0
 	for ((i = 0; i < 50; i++)); do
-		descendants_into "$GUARD_PID"
+		descendants_into "$1"
 		[ ${#DESC[@]} -gt 0 ] || break
 		kill -KILL "${DESC[@]}" 2>/dev/null || true
 		sleep 0.02
 	done
+}
+
+# kill_guarded: SIGKILL everything this case started in the background
+# (the guard and its descendants, never anything else).  For teardown.
+kill_guarded() {
+	[ -n "${GUARD_PID:-}" ] || return 0
+	kill_descendants "$GUARD_PID"
 	kill -KILL "$GUARD_PID" 2>/dev/null || true
 	wait "$GUARD_PID" 2>/dev/null || true
 	GUARD_PID=

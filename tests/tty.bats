@@ -23,17 +23,10 @@ setup() {
 }
 
 teardown() {
-	local server i
+	local server
 	[ -S "${SOCK:-}" ] || return 0
 	server=$(tmux -S "$SOCK" display-message -p '#{pid}' 2>/dev/null)
-	if [ -n "$server" ]; then
-		for ((i = 0; i < 50; i++)); do
-			descendants_into "$server"
-			[ ${#DESC[@]} -gt 0 ] || break
-			kill -KILL "${DESC[@]}" 2>/dev/null || true
-			sleep 0.02
-		done
-	fi
+	[ -z "$server" ] || kill_descendants "$server"
 	tmux -S "$SOCK" kill-server 2>/dev/null || true
 }
 

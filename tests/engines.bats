@@ -327,16 +327,25 @@ tty_case() {
 	local fifo=$BATS_TEST_TMPDIR/in cmd spid st=0 fg
 	eng_cmd "$ENGINE"
 	mkfifo "$fifo"
-	cmd=$(printf '%q ' timeout -k 5 60 "${ENG_CMD[@]}" run -it --rm --network none \
+	# script(1) runs CMD with $SHELL: bash, which reads printf %q's quoting,
+	# whatever the caller's shell.  The CLI must stay in the pty's
+	# foreground group: the shell execs timeout, which keeps its group.
+	cmd=exec\ $(printf '%q ' timeout --foreground -k 5 60 "${ENG_CMD[@]}" run -it --rm --network none \
 		-v "$OUT:/out" "${FL_OPTS[@]}" "$FL_IMAGE" sh -c '
 		read -r s </proc/$$/stat
 		set -- ${s##*) }
 		echo "pgrp=$3 tpgid=$6" >/out/fg
 		exec sleep 1000')
-	script -qefc "$cmd" /dev/null <"$fifo" >"$BATS_TEST_TMPDIR/tty" 2>&1 3>&- &
+	SHELL=$BASH script -qefc "$cmd" /dev/null <"$fifo" >"$BATS_TEST_TMPDIR/tty" 2>&1 3>&- &
 	spid=$!
 	exec 5>"$fifo"
-	wait_until 30 test -s "$OUT/fg" || { exec 5>&-; kill "$spid"; false; }
+	wait_until 30 test -s "$OUT/fg" || {
+		exec 5>&-
+		kill "$spid" 2>/dev/null || :
+		echo "the terminal showed:"
+		cat -v "$BATS_TEST_TMPDIR/tty"
+		false
+	}
 	fg=$(cat "$OUT/fg")
 	echo "$fg"
 	printf '\003' >&5

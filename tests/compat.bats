@@ -639,9 +639,10 @@ tty_forward() {
 	for n in dumb-init docker-init; do
 		rm -f "$T/ids" "$T/init.pid"
 		: >"$T/tty.log"
-		# script(1) gives INIT a pty as its controlling terminal; the
+		# script(1) gives INIT a pty as its controlling terminal (it runs the
+		# command with $SHELL -c: /bin/sh, whatever the caller's); the
 		# payload records its ids, then becomes a sigecho.
-		timed script -qec "exec $B/$n -- sh -c 'echo \$PPID >$T/init.pid
+		SHELL=/bin/sh timed script -qec "exec $B/$n -- sh -c 'echo \$PPID >$T/init.pid
 			read -r l </proc/\$\$/stat; set -- \$l
 			echo \"\$1 \$5 \$6 \$7 \$8\" >$T/ids
 			exec $H/sigecho USR1 >$T/tty.log'" /dev/null </dev/null >/dev/null 3>&- &

@@ -249,10 +249,11 @@ one_error_line() {
 }
 
 # A terminal for the job-control cases: a tmux server of the case's own
-# (socket in $T, killed by drain_teardown), one pane running CMD.
+# (socket in $T, killed by drain_teardown), one pane running CMD with
+# /bin/sh -c, whatever the caller's $SHELL.
 tmux_start() {
 	TMUX_SOCK=$T/tmux.sock
-	TMUX='' tmux -S "$TMUX_SOCK" -f /dev/null new-session -d -x 150 -y 40 \
+	SHELL=/bin/sh TMUX='' tmux -S "$TMUX_SOCK" -f /dev/null new-session -d -x 150 -y 40 \
 		"$1" </dev/null >/dev/null 2>&1 3>&-
 }
 

@@ -40,11 +40,12 @@ pane_env() {
 
 # tmux_run CMD: a tmux server of the case's own, one 100x30 pane running CMD
 # (the pane's first process leads a new session with the pane's terminal).
-# CMD is exec'd: tmux starts it with $SHELL -c, and a shell that stayed
-# (dash does) would be the pane's process instead of CMD.
+# tmux starts CMD with `$SHELL -c`: /bin/sh here, whatever the caller's
+# $SHELL, and CMD is exec'd, since a shell that stayed (dash does) would be
+# the pane's process instead of CMD.
 tmux_run() {
 	seq -f 'line-%g' 1 200 >"$T/file"
-	TMUX='' tmux -S "$SOCK" -f /dev/null new-session -d -x 100 -y 30 \
+	SHELL=/bin/sh TMUX='' tmux -S "$SOCK" -f /dev/null new-session -d -x 100 -y 30 \
 		"exec $1" </dev/null >/dev/null 2>&1 3>&-
 	tmux -S "$SOCK" set-option -g history-limit 5000 >/dev/null
 }

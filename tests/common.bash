@@ -287,6 +287,32 @@ fail_with() {
 	return 1
 }
 
+# ends_with WANT CMD...: run CMD (bounded, in the case's own temporary
+# directory, cores allowed) under a parent that tells a death by a signal
+# from an exit of 128+N, which a shell's $? cannot: WANT is "exit N",
+# "signal N" or "signal N core".  Use it where a process's own end is what
+# is checked: pidone dies of its payload's signal when not PID 1.
+ends_with() {
+	local want=$1
+	shift
+	# A background job of a script starts with INT and QUIT ignored:
+	# start from the defaults, as a foreground job does.
+	run -0 timeout -k 5 30 env --default-signal python3 -c '
+import os, resource, sys
+resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+pid = os.fork()
+if pid == 0:
+    os.chdir(sys.argv[1])
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, st = os.waitpid(pid, 0)
+if os.WIFSIGNALED(st):
+    print("signal %d%s" % (os.WTERMSIG(st), " core" if os.WCOREDUMP(st) else ""))
+else:
+    print("exit %d" % os.WEXITSTATUS(st))
+' "$BATS_TEST_TMPDIR" "$@" </dev/null 3>&-
+	[ "$output" = "$want" ] || fail_with "$*: got '$output', want '$want'"
+}
+
 # sanitized: $PIDONE is an AddressSanitizer/UBSan build (make SANITIZE=1).
 # Its runtime reads /proc/self/maps at start and refuses to run under
 # ptrace, so the few cases that need either skip for it.

@@ -416,30 +416,6 @@ case_loop() {
 @test "Ctrl-C ends a loop around the job [--pidns]" { case_loop '"$P" --pidns --'; }
 @test "Ctrl-C ends a loop around the job [--setsid]" { case_loop '"$P" --setsid --'; }
 
-# How pidone ends when signal N killed the payload, seen by a parent that
-# tells a death by signal (-N) from an exit: $1 the expected result, then
-# the command.
-ends_with() {
-	local want=$1
-	shift
-	# A background job of a script starts with INT and QUIT ignored:
-	# start from the defaults, as a foreground job does.
-	run -0 env --default-signal python3 -c '
-import os, resource, sys
-resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-pid = os.fork()
-if pid == 0:
-    os.chdir(sys.argv[1])
-    os.execvp(sys.argv[2], sys.argv[2:])
-_, st = os.waitpid(pid, 0)
-if os.WIFSIGNALED(st):
-    print("signal %d%s" % (os.WTERMSIG(st), " core" if os.WCOREDUMP(st) else ""))
-else:
-    print("exit %d" % os.WEXITSTATUS(st))
-' "$T" "$@" </dev/null 3>&-
-	[ "$output" = "$want" ] || fail_with "$*: got '$output', want '$want'"
-}
-
 @test "not PID 1: pidone dies of the payload's signal, with no core of its own" {
 	command -v python3 >/dev/null || skip "python3 is not installed"
 	ends_with "signal 2" "$PIDONE" -- sh -c 'kill -INT $$'
